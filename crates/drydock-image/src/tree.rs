@@ -1,0 +1,522 @@
+//! The merged file view: layers applied in order with whiteouts, opaque directories, hard links and
+//! symlinks, built in one streaming pass per layer and never written to the host.
+//!
+//! Layers are read from the top down. A path met first is the final one (the layer that last wrote
+//! it); anything a higher layer shadowed, whited out or hid under an opaque directory or a non-directory
+//! is skipped. So each file's content is offered to the visitors exactly when it is known to be in the
+//! final view, and no layer is decompressed twice.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
+
+use crate::blob::{self, BlobStore};
+use crate::digest::Digest;
+use crate::error::{Error, Result};
+use crate::oci::Descriptor;
+
+/// What kind of file system object a path is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    File,
+    Dir,
+    Symlink,
+    /// A hard link; its content is that of `link` (in the same layer).
+    Hardlink,
+    CharDevice,
+    BlockDevice,
+    Fifo,
+}
+
+/// One path of the final view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Node {
+    pub kind: Kind,
+    /// Permission bits including setuid/setgid/sticky (`0o7777`).
+    pub mode: u32,
+    pub uid: u64,
+    pub gid: u64,
+    /// Bytes of content (for hard links, the target's).
+    pub size: u64,
+    pub mtime: u64,
+    /// Index of the layer that last wrote this path (0 = bottom layer).
+    pub layer: usize,
+    /// Symlink target as written, or hard link target as an absolute image path.
+    pub link: Option<String>,
+}
+
+impl Node {
+    /// Whether a process can run it (regular file with any execute bit).
+    pub fn is_executable(&self) -> bool {
+        matches!(self.kind, Kind::File | Kind::Hardlink) && self.mode & 0o111 != 0
+    }
+}
+
+/// Receives the content of final-view files during the walk.
+pub trait FileVisitor {
+    /// A cheap test on path and metadata: does this visitor want the file's content?
+    fn wants(&self, path: &str, node: &Node) -> bool;
+    /// The content of a wanted regular file, offered exactly once. An error here is the visitor's own
+    /// to keep; returning it stops the walk, so catalogers should record a warning and return `Ok`.
+    fn visit(&mut self, path: &str, node: &Node, content: &mut dyn Read) -> std::io::Result<()>;
+}
+
+/// Per-layer figures gathered during the walk.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LayerStats {
+    /// The layer blob's digest.
+    pub digest: Option<Digest>,
+    /// Bytes of the blob as stored (compressed).
+    pub compressed_size: u64,
+    /// Bytes of the tar stream.
+    pub uncompressed_size: u64,
+    /// Entries in the layer's tar (files, directories, links, whiteouts).
+    pub entries: u64,
+    /// Whiteout and opaque markers in the layer.
+    pub whiteouts: u64,
+    /// Bytes of regular-file content this layer contributes to the final view.
+    pub final_bytes: u64,
+    /// How the blob was compressed.
+    pub compression: Option<blob::Compression>,
+}
+
+/// The merged view of an image's (or a directory's) files.
+#[derive(Clone, Debug, Default)]
+pub struct FileTree {
+    nodes: HashMap<String, Node>,
+    /// Per-layer statistics, bottom layer first.
+    pub layers: Vec<LayerStats>,
+}
+
+/// How many symlinks a lookup follows before giving up (Linux's own limit).
+const MAX_SYMLINK_HOPS: usize = 40;
+
+impl FileTree {
+    /// A tree from ready-made nodes (tests and directory sources).
+    pub fn from_nodes(nodes: impl IntoIterator<Item = (String, Node)>) -> FileTree {
+        FileTree {
+            nodes: nodes
+                .into_iter()
+                .map(|(p, n)| (normalize(&p).unwrap_or_default(), n))
+                .filter(|(p, _)| !p.is_empty() && p != "/")
+                .collect(),
+            layers: Vec::new(),
+        }
+    }
+
+    /// The node at exactly this path (symlinks not followed).
+    pub fn get(&self, path: &str) -> Option<&Node> {
+        self.nodes.get(normalize(path)?.as_str())
+    }
+
+    /// Follows symlinks (in every component) inside the image root, never outside it; `None` for a
+    /// dangling path or a loop.
+    pub fn resolve(&self, path: &str) -> Option<(String, &Node)> {
+        let mut hops = 0;
+        let mut pending: Vec<String> = components(path).rev().map(str::to_string).collect();
+        let mut current = String::new();
+        while let Some(part) = pending.pop() {
+            match part.as_str() {
+                "." => continue,
+                ".." => {
+                    // At the root `..` stays at the root, as in chroot.
+                    if let Some(i) = current.rfind('/') {
+                        current.truncate(i);
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            let candidate = format!("{current}/{part}");
+            let Some(node) = self.nodes.get(&candidate) else {
+                // Layers may omit parent directories; an intermediate component is then implied.
+                if pending.is_empty() {
+                    return None;
+                }
+                current = candidate;
+                continue;
+            };
+            if node.kind == Kind::Symlink {
+                hops += 1;
+                if hops > MAX_SYMLINK_HOPS {
+                    return None;
+                }
+                let target = node.link.as_deref().unwrap_or("");
+                if target.starts_with('/') {
+                    current.clear();
+                }
+                for c in components(target).rev() {
+                    pending.push(c.to_string());
+                }
+                continue;
+            }
+            current = candidate;
+            if !pending.is_empty() && node.kind != Kind::Dir {
+                return None;
+            }
+        }
+        if current.is_empty() {
+            return None;
+        }
+        let node = self.nodes.get(&current)?;
+        Some((current, node))
+    }
+
+    /// Whether a path exists after following symlinks.
+    pub fn exists(&self, path: &str) -> bool {
+        self.resolve(path).is_some()
+    }
+
+    /// All paths and nodes, sorted by path.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Node)> {
+        let sorted: BTreeMap<&str, &Node> = self.nodes.iter().map(|(p, n)| (p.as_str(), n)).collect();
+        sorted.into_iter()
+    }
+
+    /// All paths and nodes in no particular order (cheaper).
+    pub fn iter_unordered(&self) -> impl Iterator<Item = (&str, &Node)> {
+        self.nodes.iter().map(|(p, n)| (p.as_str(), n))
+    }
+
+    /// Number of paths in the view (files, directories, links…).
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Whether the view is empty (e.g. `scratch`).
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// Regular files (and hard links) in the view.
+    pub fn file_count(&self) -> usize {
+        self.nodes
+            .values()
+            .filter(|n| matches!(n.kind, Kind::File | Kind::Hardlink))
+            .count()
+    }
+
+    /// Bytes of regular-file content in the final view.
+    pub fn content_bytes(&self) -> u64 {
+        self.nodes
+            .values()
+            .filter(|n| n.kind == Kind::File)
+            .map(|n| n.size)
+            .sum()
+    }
+
+    /// Direct children of a directory (not following symlinks), sorted.
+    pub fn children(&self, dir: &str) -> Vec<(&str, &Node)> {
+        let Some(dir) = normalize(dir) else {
+            return Vec::new();
+        };
+        let prefix = if dir == "/" { "/".to_string() } else { format!("{dir}/") };
+        let mut out: Vec<(&str, &Node)> = self
+            .nodes
+            .iter()
+            .filter(|(p, _)| p.starts_with(&prefix) && !p[prefix.len()..].contains('/'))
+            .map(|(p, n)| (p.as_str(), n))
+            .collect();
+        out.sort_by_key(|(p, _)| *p);
+        out
+    }
+}
+
+fn components(path: &str) -> impl DoubleEndedIterator<Item = &str> {
+    path.split('/').filter(|c| !c.is_empty())
+}
+
+/// Normalises a tar or user path to `/a/b` form; `None` if it climbs above the root.
+pub fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in components(path) {
+        match c {
+            "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            c => parts.push(c),
+        }
+    }
+    if parts.is_empty() {
+        return Some("/".to_string());
+    }
+    Some(parts.iter().fold(String::with_capacity(path.len() + 1), |mut s, p| {
+        s.push('/');
+        s.push_str(p);
+        s
+    }))
+}
+
+fn parent(path: &str) -> &str {
+    match path.rfind('/') {
+        Some(0) | None => "/",
+        Some(i) => &path[..i],
+    }
+}
+
+/// Strict ancestors of a normalised path, nearest first, without the root.
+fn ancestors(path: &str) -> impl Iterator<Item = &str> {
+    let mut end = path.len();
+    std::iter::from_fn(move || {
+        let i = path[..end].rfind('/')?;
+        if i == 0 {
+            return None;
+        }
+        end = i;
+        Some(&path[..i])
+    })
+}
+
+const WHITEOUT_PREFIX: &str = ".wh.";
+const OPAQUE_MARKER: &str = ".wh..wh..opq";
+
+/// Builds the merged view state while layers arrive from the top down.
+#[derive(Default)]
+struct Merger {
+    nodes: HashMap<String, Node>,
+    /// Path → highest layer that deleted it.
+    whiteouts: HashMap<String, usize>,
+    /// Directory → highest layer that made it opaque.
+    opaque: HashMap<String, usize>,
+}
+
+impl Merger {
+    /// Whether an entry of `layer` at `path` is hidden by something a higher layer did.
+    fn hidden(&self, path: &str, layer: usize) -> bool {
+        // A higher layer wrote this very path: its version (file, link or directory metadata) wins.
+        if self.nodes.get(path).is_some_and(|n| n.layer > layer) {
+            return true;
+        }
+        if self.whiteouts.get(path).is_some_and(|&l| l > layer) {
+            return true;
+        }
+        ancestors(path).any(|a| {
+            self.whiteouts.get(a).is_some_and(|&l| l > layer)
+                || self.opaque.get(a).is_some_and(|&l| l > layer)
+                || self
+                    .nodes
+                    .get(a)
+                    .is_some_and(|n| n.kind != Kind::Dir && n.layer > layer)
+        })
+    }
+}
+
+/// Reads every layer of `layers` from `store`, top layer first, building the final view and offering
+/// each wanted final file to the visitors.
+pub fn walk_layers(
+    store: &dyn BlobStore,
+    layers: &[Descriptor],
+    visitors: &mut [&mut dyn FileVisitor],
+) -> Result<FileTree> {
+    let mut merger = Merger::default();
+    let mut stats = vec![LayerStats::default(); layers.len()];
+    for (index, desc) in layers.iter().enumerate().rev() {
+        let s = walk_one_layer(store, desc, index, &mut merger, visitors)?;
+        stats[index] = s;
+    }
+    for node in merger.nodes.values() {
+        if node.kind == Kind::File {
+            stats[node.layer].final_bytes += node.size;
+        }
+    }
+    Ok(FileTree {
+        nodes: merger.nodes,
+        layers: stats,
+    })
+}
+
+fn walk_one_layer(
+    store: &dyn BlobStore,
+    desc: &Descriptor,
+    index: usize,
+    merger: &mut Merger,
+    visitors: &mut [&mut dyn FileVisitor],
+) -> Result<LayerStats> {
+    let corrupt = |reason: String| Error::CorruptLayer {
+        layer: desc.digest.clone(),
+        reason,
+    };
+    let blob = store.open(desc)?;
+    let (compression, tar_stream) = blob::decompress(blob).map_err(|e| {
+        Error::io(format!("layer {}", desc.digest), e)
+    })?;
+    let counted_tar = CountingReader::new(tar_stream);
+    let tar_bytes = counted_tar.counter();
+    let mut archive = tar::Archive::new(counted_tar);
+    let mut stats = LayerStats {
+        digest: Some(desc.digest.clone()),
+        compressed_size: desc.size,
+        compression: Some(compression),
+        ..LayerStats::default()
+    };
+    // Sizes of this layer's regular files, so hard links (which point within the layer) get theirs.
+    let mut layer_files: HashMap<String, u64> = HashMap::new();
+    let entries = archive
+        .entries()
+        .map_err(|e| map_layer_io(desc, e))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| map_layer_io(desc, e))?;
+        stats.entries += 1;
+        let raw_path = entry.path_bytes();
+        let raw_path = String::from_utf8_lossy(&raw_path).into_owned();
+        let path = normalize(&raw_path)
+            .ok_or_else(|| corrupt(format!("entry {raw_path:?} climbs out of the image root")))?;
+        if path == "/" {
+            continue;
+        }
+        let name = &path[path.rfind('/').map_or(0, |i| i + 1)..];
+        if name == OPAQUE_MARKER {
+            stats.whiteouts += 1;
+            let dir = parent(&path).to_string();
+            let e = merger.opaque.entry(dir).or_insert(index);
+            *e = (*e).max(index);
+            continue;
+        }
+        if let Some(hidden_name) = name.strip_prefix(WHITEOUT_PREFIX) {
+            stats.whiteouts += 1;
+            let p = parent(&path);
+            let target = if p == "/" {
+                format!("/{hidden_name}")
+            } else {
+                format!("{p}/{hidden_name}")
+            };
+            let e = merger.whiteouts.entry(target).or_insert(index);
+            *e = (*e).max(index);
+            continue;
+        }
+        if merger.hidden(&path, index) {
+            continue;
+        }
+        let header = entry.header();
+        let kind = match header.entry_type() {
+            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => Kind::File,
+            tar::EntryType::Directory => Kind::Dir,
+            tar::EntryType::Symlink => Kind::Symlink,
+            tar::EntryType::Link => Kind::Hardlink,
+            tar::EntryType::Char => Kind::CharDevice,
+            tar::EntryType::Block => Kind::BlockDevice,
+            tar::EntryType::Fifo => Kind::Fifo,
+            // PAX and GNU long-name headers are consumed by the tar reader; anything else is ignored.
+            _ => continue,
+        };
+        let mode = header.mode().unwrap_or(0) & 0o7777;
+        let uid = header.uid().unwrap_or(0);
+        let gid = header.gid().unwrap_or(0);
+        let mtime = header.mtime().unwrap_or(0);
+        let mut size = entry.size();
+        let link = match kind {
+            Kind::Symlink => entry
+                .link_name_bytes()
+                .map(|b| String::from_utf8_lossy(&b).into_owned()),
+            Kind::Hardlink => {
+                let raw = entry
+                    .link_name_bytes()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default();
+                let target = normalize(&raw).ok_or_else(|| {
+                    corrupt(format!("hard link {path:?} points outside the image root ({raw:?})"))
+                })?;
+                if let Some(&target_size) = layer_files.get(&target) {
+                    size = target_size;
+                }
+                Some(target)
+            }
+            _ => None,
+        };
+        let node = Node {
+            kind,
+            mode,
+            uid,
+            gid,
+            size,
+            mtime,
+            layer: index,
+            link,
+        };
+        if kind == Kind::File {
+            layer_files.insert(path.clone(), size);
+            offer(visitors, &path, &node, &mut entry)
+                .map_err(|e| Error::io(format!("reading {path} in layer {}", desc.digest), e))?;
+        }
+        merger.nodes.insert(path, node);
+    }
+    // Read to the end so the verifying reader checks the whole blob, trailing padding included.
+    let mut rest = archive.into_inner();
+    blob::drain(&mut rest).map_err(|e| map_layer_io(desc, e))?;
+    stats.uncompressed_size = tar_bytes.get();
+    Ok(stats)
+}
+
+/// Offers one file to the visitors that want it: streamed to a single one, buffered for several.
+fn offer(
+    visitors: &mut [&mut dyn FileVisitor],
+    path: &str,
+    node: &Node,
+    content: &mut dyn Read,
+) -> std::io::Result<()> {
+    let mut wanting = visitors.iter_mut().filter(|v| v.wants(path, node)).peekable();
+    let Some(first) = wanting.next() else {
+        return Ok(());
+    };
+    if wanting.peek().is_none() {
+        return first.visit(path, node, content);
+    }
+    let mut buf = Vec::with_capacity(node.size.min(64 << 20) as usize);
+    content.read_to_end(&mut buf)?;
+    first.visit(path, node, &mut buf.as_slice())?;
+    for v in wanting {
+        v.visit(path, node, &mut buf.as_slice())?;
+    }
+    Ok(())
+}
+
+fn map_layer_io(desc: &Descriptor, e: std::io::Error) -> Error {
+    match Error::io(format!("layer {}", desc.digest), e) {
+        Error::Io { source, .. } => Error::CorruptLayer {
+            layer: desc.digest.clone(),
+            reason: source.to_string(),
+        },
+        other => other,
+    }
+}
+
+/// Counts bytes passing through, readable after the reader moved elsewhere.
+struct CountingReader<R> {
+    inner: R,
+    count: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+#[derive(Clone)]
+struct Counter(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl Counter {
+    fn get(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl<R> CountingReader<R> {
+    fn new(inner: R) -> Self {
+        CountingReader {
+            inner,
+            count: Default::default(),
+        }
+    }
+
+    fn counter(&self) -> Counter {
+        Counter(self.count.clone())
+    }
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests;
