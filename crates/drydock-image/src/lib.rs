@@ -6,6 +6,7 @@ pub mod digest;
 pub mod error;
 pub mod image;
 pub mod oci;
+pub mod osrelease;
 pub mod reference;
 pub mod rootfs;
 pub mod source;

@@ -1,0 +1,1 @@
+//! The test images built by scripts/build-test-images. (being written)
