@@ -3,7 +3,10 @@
 //! Each ecosystem is one [`Cataloger`]: a [`drydock_image::FileVisitor`] with a cheap `wants` test,
 //! offered the files it asks for during the single walk of the merged view, then asked to `finish`.
 
+pub mod lang;
+pub mod os;
 pub mod package;
+pub mod sbom;
 
 pub use package::{Package, PackageType};
 
@@ -35,4 +38,11 @@ pub trait Cataloger: FileVisitor {
     fn name(&self) -> &'static str;
     /// The packages found, and warnings about files that could not be read.
     fn finish(self: Box<Self>, ctx: &Context) -> (Vec<Package>, Vec<Warning>);
+}
+
+/// Every cataloger drydock has, OS ones first. Names are unique (a test checks).
+pub fn all_catalogers() -> Vec<Box<dyn Cataloger>> {
+    let mut all = os::catalogers();
+    all.extend(lang::catalogers());
+    all
 }
