@@ -1,5 +1,37 @@
-//! The drydock command line: parses arguments, calls the libraries, maps results to exit codes.
+//! The drydock command line: parses arguments, calls the libraries, maps results to exit codes
+//! (0 ok, 1 findings at or above the failure threshold, 2 error).
 
-fn main() {
-    std::process::exit(0);
+mod cli;
+mod commands;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    // A panic is a bug, but the user still gets one line and exit code 2, never a backtrace dump.
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        let _ = writeln!(std::io::stderr(), "drydock: internal error (please report): {}", one_line(&msg));
+    }));
+    let args = cli::Cli::parse();
+    match std::panic::catch_unwind(|| commands::run(args)) {
+        Ok(Ok(code)) => ExitCode::from(code),
+        Ok(Err(e)) => {
+            let _ = writeln!(std::io::stderr(), "drydock: error: {}", one_line(&format!("{e:#}")));
+            ExitCode::from(2)
+        }
+        Err(_) => ExitCode::from(2),
+    }
+}
+
+/// Errors are one line: newlines inside messages (from files or servers) are folded.
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
