@@ -2,6 +2,7 @@
 //! verified blobs, and the merged file view of their layers. Nothing is extracted to the host.
 
 pub mod blob;
+pub mod cache;
 pub mod digest;
 pub mod error;
 pub mod image;

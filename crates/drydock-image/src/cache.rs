@@ -1,0 +1,297 @@
+//! A content-addressed cache of verified blobs (layers, configs and manifests by digest).
+//!
+//! Layout: `<root>/blobs/<alg>/<hex>`, where `<root>` is `OpenOptions::cache_dir`, else
+//! `$XDG_CACHE_HOME/drydock`, else `~/.cache/drydock`. A download is written to a temporary file in the
+//! same directory while it is hashed and renamed into place only once its digest and size match, so two
+//! concurrent runs never see a partial blob. Reading a cached blob verifies it again: the cache is a
+//! speed-up, never a source of trust. Tags are never cached, only content addressed by digest.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use crate::blob::VerifyingReader;
+use crate::digest::Digest;
+use crate::error::{Error, Result};
+use crate::image::OpenOptions;
+use crate::oci::Descriptor;
+
+/// The blob cache on disk.
+#[derive(Clone, Debug)]
+pub struct BlobCache {
+    root: PathBuf,
+}
+
+impl BlobCache {
+    /// The cache the options ask for: `None` when `no_cache` is set or no cache directory can be found.
+    pub fn from_options(opts: &OpenOptions) -> Option<BlobCache> {
+        if opts.no_cache {
+            return None;
+        }
+        opts.cache_dir
+            .clone()
+            .or_else(default_root)
+            .map(BlobCache::at)
+    }
+
+    /// A cache rooted at `root` (blobs live under `root/blobs`).
+    pub fn at(root: impl Into<PathBuf>) -> BlobCache {
+        BlobCache { root: root.into() }
+    }
+
+    /// Where the blob with this digest is (or would be) stored.
+    pub fn path_of(&self, digest: &Digest) -> PathBuf {
+        // The digest is validated (algorithm name and lower-case hex), so this cannot leave the cache.
+        self.root
+            .join("blobs")
+            .join(digest.algorithm().as_str())
+            .join(digest.hex())
+    }
+
+    /// Whether a blob of the right size is present (its content is checked when read).
+    pub fn contains(&self, desc: &Descriptor) -> bool {
+        std::fs::metadata(self.path_of(&desc.digest))
+            .is_ok_and(|m| m.is_file() && m.len() == desc.size)
+    }
+
+    /// Opens a cached blob for streaming, verified as it is read; `None` when it is not cached.
+    ///
+    /// A cached file of the wrong size is removed and reported as absent. One whose content does not
+    /// match is removed when the mismatch is found, and the reader fails with `DigestMismatch`.
+    pub fn open(&self, desc: &Descriptor) -> Option<Box<dyn Read + Send + 'static>> {
+        let path = self.path_of(&desc.digest);
+        let file = File::open(&path).ok()?;
+        let len = file.metadata().ok()?.len();
+        if len != desc.size {
+            let _ = std::fs::remove_file(&path);
+            return None;
+        }
+        Some(Box::new(EvictOnMismatch {
+            inner: VerifyingReader::for_descriptor(file, desc),
+            path,
+        }))
+    }
+
+    /// Reads a small cached blob whole and verifies it; a corrupt copy is removed and `None` returned.
+    pub fn read_small(&self, desc: &Descriptor, limit: u64) -> Option<Vec<u8>> {
+        if desc.size > limit {
+            return None;
+        }
+        let path = self.path_of(&desc.digest);
+        let mut file = File::open(&path).ok()?;
+        let mut bytes = Vec::with_capacity(desc.size as usize);
+        // One byte more than expected tells a grown file from a right-sized one.
+        (&mut file)
+            .take(desc.size + 1)
+            .read_to_end(&mut bytes)
+            .ok()?;
+        if bytes.len() as u64 != desc.size || Digest::sha256_of(&bytes) != desc.digest {
+            // Only sha256 is computed here; other algorithms are simply not served from the cache.
+            let _ = std::fs::remove_file(&path);
+            return None;
+        }
+        Some(bytes)
+    }
+
+    /// Stores bytes already verified against `desc` (manifests, configs). Failures are ignored: the
+    /// cache is an optimisation and a read-only or full disk must not fail a run.
+    pub fn put_verified(&self, desc: &Descriptor, bytes: &[u8]) {
+        if self.contains(desc) {
+            return;
+        }
+        let _ = (|| -> io::Result<()> {
+            let mut tmp = self.temp_file(&desc.digest)?;
+            tmp.write_all(bytes)?;
+            self.commit(tmp, &desc.digest)
+        })();
+    }
+
+    /// Wraps a download so that it is written to the cache as it is read, and committed only when
+    /// the stream ends verified. The returned reader verifies digest and size itself.
+    ///
+    /// When the temporary file cannot be created the download is streamed without caching.
+    pub fn tee<'a>(
+        &self,
+        desc: &Descriptor,
+        download: Box<dyn Read + Send + 'a>,
+    ) -> Box<dyn Read + Send + 'a> {
+        let verified = VerifyingReader::for_descriptor(download, desc);
+        match self.temp_file(&desc.digest) {
+            Ok(tmp) => Box::new(Tee {
+                inner: verified,
+                tmp: Some(tmp),
+                cache: self.clone(),
+                digest: desc.digest.clone(),
+            }),
+            Err(_) => Box::new(verified),
+        }
+    }
+
+    /// Downloads a blob fully into the cache (verified), then returns it opened from there.
+    pub fn fetch(
+        &self,
+        desc: &Descriptor,
+        download: Box<dyn Read + Send + '_>,
+    ) -> Result<Box<dyn Read + Send + 'static>> {
+        let mut tee = self.tee(desc, download);
+        io::copy(&mut tee, &mut io::sink())
+            .map_err(|e| Error::io(format!("downloading blob {}", desc.digest), e))?;
+        self.open(desc).ok_or_else(|| {
+            Error::NotFound(format!(
+                "blob {} in the cache {}",
+                desc.digest,
+                self.root.display()
+            ))
+        })
+    }
+
+    fn temp_file(&self, digest: &Digest) -> io::Result<BufWriter<tempfile::NamedTempFile>> {
+        let dir = self.root.join("blobs").join(digest.algorithm().as_str());
+        std::fs::create_dir_all(&dir)?;
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".tmp-{}-", &digest.hex()[..12]))
+            .tempfile_in(&dir)?;
+        Ok(BufWriter::with_capacity(256 << 10, tmp))
+    }
+
+    fn commit(&self, tmp: BufWriter<tempfile::NamedTempFile>, digest: &Digest) -> io::Result<()> {
+        let tmp = tmp.into_inner().map_err(|e| e.into_error())?;
+        // Rename is atomic: a concurrent run either sees no file or the complete, verified one.
+        tmp.persist(self.path_of(digest)).map_err(|e| e.error)?;
+        Ok(())
+    }
+
+    /// The cache's root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+}
+
+/// `$XDG_CACHE_HOME/drydock`, else `~/.cache/drydock`.
+pub fn default_root() -> Option<PathBuf> {
+    let nonempty = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    nonempty("XDG_CACHE_HOME")
+        .filter(|p| p.is_absolute())
+        .or_else(|| nonempty("HOME").map(|h| h.join(".cache")))
+        .map(|base| base.join("drydock"))
+}
+
+/// Removes a cached blob that turned out corrupt, so the next run fetches it again.
+struct EvictOnMismatch<R> {
+    inner: VerifyingReader<R>,
+    path: PathBuf,
+}
+
+impl<R: Read> Read for EvictOnMismatch<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).inspect_err(|e| {
+            if e.get_ref()
+                .is_some_and(|inner| inner.is::<crate::blob::IntegrityError>())
+            {
+                let _ = std::fs::remove_file(&self.path);
+            }
+        })
+    }
+}
+
+/// Copies what passes through into a temporary file and renames it into the cache at a verified end.
+struct Tee<R> {
+    inner: VerifyingReader<R>,
+    tmp: Option<BufWriter<tempfile::NamedTempFile>>,
+    cache: BlobCache,
+    digest: Digest,
+}
+
+impl<R: Read> Read for Tee<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // On any error the temporary file is dropped, which deletes it.
+        let n = self.inner.read(buf).inspect_err(|_| self.tmp = None)?;
+        if n > 0 {
+            if let Some(tmp) = self.tmp.as_mut()
+                && tmp.write_all(&buf[..n]).is_err()
+            {
+                // A full disk stops the caching, not the run.
+                self.tmp = None;
+            }
+        } else if !buf.is_empty()
+            && let Some(tmp) = self.tmp.take()
+        {
+            // End of stream and the verifying reader did not object: the content is the blob.
+            let _ = self.cache.commit(tmp, &self.digest);
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn desc(bytes: &[u8]) -> Descriptor {
+        Descriptor {
+            media_type: String::new(),
+            digest: Digest::sha256_of(bytes),
+            size: bytes.len() as u64,
+            urls: Vec::new(),
+            annotations: Default::default(),
+            platform: None,
+            artifact_type: None,
+        }
+    }
+
+    #[test]
+    fn tee_commits_only_verified_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = BlobCache::at(dir.path());
+        let d = desc(b"layer bytes");
+        let mut out = Vec::new();
+        cache
+            .tee(&d, Box::new(&b"layer bytes"[..]))
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, b"layer bytes");
+        assert!(cache.contains(&d));
+
+        let bad = desc(b"other bytes");
+        let err = cache
+            .tee(&bad, Box::new(&b"other bytez"[..]))
+            .read_to_end(&mut Vec::new())
+            .unwrap_err();
+        assert!(matches!(Error::io("x", err), Error::DigestMismatch { .. }));
+        assert!(!cache.contains(&bad));
+        // No temporary files are left behind.
+        let left: Vec<_> = std::fs::read_dir(dir.path().join("blobs/sha256"))
+            .unwrap()
+            .collect();
+        assert_eq!(left.len(), 1, "{left:?}");
+    }
+
+    #[test]
+    fn corrupt_cached_blob_is_detected_and_evicted() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = BlobCache::at(dir.path());
+        let d = desc(b"config json");
+        cache.put_verified(&d, b"config json");
+        assert_eq!(cache.read_small(&d, 1 << 20).unwrap(), b"config json");
+        std::fs::write(cache.path_of(&d.digest), b"config jsoN").unwrap();
+        let err = cache
+            .open(&d)
+            .unwrap()
+            .read_to_end(&mut Vec::new())
+            .unwrap_err();
+        assert!(matches!(Error::io("x", err), Error::DigestMismatch { .. }));
+        assert!(
+            !cache.path_of(&d.digest).exists(),
+            "corrupt blob must be removed"
+        );
+
+        cache.put_verified(&d, b"config json");
+        std::fs::write(cache.path_of(&d.digest), b"config jsoN").unwrap();
+        assert!(cache.read_small(&d, 1 << 20).is_none());
+        assert!(!cache.path_of(&d.digest).exists());
+    }
+}

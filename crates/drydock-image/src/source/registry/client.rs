@@ -1,0 +1,553 @@
+//! A blocking HTTP client for one repository of one registry: auth challenges, redirects, retries.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use ureq::http::{self, Response, StatusCode};
+
+use super::auth::{self, Challenge, Credentials};
+use crate::error::{Error, Result};
+use crate::image::OpenOptions;
+use crate::reference::Reference;
+
+/// Attempts per request when the registry answers 429/5xx or the connection drops.
+pub(crate) const MAX_ATTEMPTS: u32 = 4;
+/// Longest wait a `Retry-After` can ask for.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+/// Redirects followed per request.
+const MAX_REDIRECTS: u32 = 5;
+/// Largest token response and error body read.
+const MAX_SMALL_RESPONSE: u64 = 1 << 20;
+/// Longest bearer token accepted.
+const MAX_TOKEN_LEN: usize = 64 << 10;
+
+/// Bearer tokens fetched in this run, by realm, service, scope and user.
+fn token_cache() -> &'static Mutex<HashMap<String, String>> {
+    static TOKENS: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
+    TOKENS.get_or_init(Default::default)
+}
+
+/// Talks to one repository of one registry.
+pub(crate) struct Client {
+    agent: ureq::Agent,
+    /// The registry as the reference names it, for messages and credential look-up.
+    registry: String,
+    /// `scheme://api-host`.
+    base: String,
+    repository: String,
+    insecure: Vec<String>,
+    opts: OpenOptions,
+    credentials: OnceLock<Result<Option<Credentials>, String>>,
+    /// The `Authorization` value that worked last (Basic or Bearer), sent only to the registry's host.
+    authorization: Mutex<Option<String>>,
+}
+
+/// A request to the registry.
+pub(crate) struct Request<'a> {
+    /// Path below `/v2/<repo>/`, e.g. `manifests/latest`.
+    pub path: String,
+    pub accept: Option<&'a str>,
+    /// Start offset (for resuming a blob).
+    pub range_from: u64,
+    /// What is requested, for error messages ("manifest latest of library/alpine at docker.io").
+    pub what: &'a str,
+}
+
+impl Client {
+    pub(crate) fn new(reference: &Reference, opts: &OpenOptions) -> Client {
+        let plain_http = reference.is_loopback()
+            || opts
+                .insecure_registries
+                .iter()
+                .any(|r| r == reference.registry() || r == reference.api_host());
+        let scheme = if plain_http { "http" } else { "https" };
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_connect(Some(Duration::from_secs(15)))
+            .timeout_recv_response(Some(Duration::from_secs(60)))
+            .timeout_recv_body(None)
+            .timeout_per_read(Some(Duration::from_secs(60)))
+            .user_agent(concat!("drydock/", env!("CARGO_PKG_VERSION")))
+            .build();
+        Client {
+            agent: config.into(),
+            registry: reference.registry().to_string(),
+            base: format!("{scheme}://{}", reference.api_host()),
+            repository: reference.repository().to_string(),
+            insecure: opts.insecure_registries.clone(),
+            opts: opts.clone(),
+            credentials: OnceLock::new(),
+            authorization: Mutex::new(None),
+        }
+    }
+
+    /// The registry, for messages.
+    pub(crate) fn registry(&self) -> &str {
+        &self.registry
+    }
+
+    fn credentials(&self) -> Result<Option<Credentials>> {
+        self.credentials
+            .get_or_init(|| {
+                auth::lookup(&self.registry, &self.repository, &self.opts)
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+            .map_err(Error::Usage)
+    }
+
+    fn registry_error(&self, reason: impl Into<String>) -> Error {
+        Error::Registry {
+            registry: self.registry.clone(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Sends a GET, answering auth challenges, following redirects and retrying transient failures.
+    /// Returns only 2xx responses; every failure becomes an error that names the registry and `what`.
+    pub(crate) fn get(&self, req: &Request<'_>) -> Result<Response<ureq::Body>> {
+        let url = format!("{}/v2/{}/{}", self.base, self.repository, req.path);
+        let mut auth_tried = false;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let resp = match self.send_following(&url, req) {
+                Ok(r) => r,
+                Err(Failure::Transient(reason)) if attempt < MAX_ATTEMPTS => {
+                    std::thread::sleep(backoff(attempt));
+                    let _ = reason;
+                    continue;
+                }
+                Err(Failure::Transient(reason)) => {
+                    return Err(self.registry_error(format!(
+                        "{}: {reason} (after {attempt} attempts)",
+                        req.what
+                    )));
+                }
+                Err(Failure::Fatal(e)) => return Err(e),
+            };
+            let status = resp.status();
+            if status.is_success() {
+                return Ok(resp);
+            }
+            match status.as_u16() {
+                401 if !auth_tried => {
+                    auth_tried = true;
+                    self.authenticate(&resp, req.what)?;
+                    attempt -= 1;
+                }
+                401 | 403 => {
+                    let detail = error_detail(resp);
+                    return Err(Error::Unauthorized {
+                        registry: self.registry.clone(),
+                        reason: format!(
+                            "{} {} for {}{}",
+                            status.as_u16(),
+                            status.canonical_reason().unwrap_or(""),
+                            req.what,
+                            detail.map(|d| format!(": {d}")).unwrap_or_default()
+                        ),
+                    });
+                }
+                404 => return Err(Error::NotFound(req.what.to_string())),
+                429 | 500 | 502 | 503 | 504 if attempt < MAX_ATTEMPTS => {
+                    let wait = retry_after(&resp).unwrap_or_else(|| backoff(attempt));
+                    drop(resp);
+                    std::thread::sleep(wait);
+                }
+                code => {
+                    let detail = error_detail(resp);
+                    let tries = if matches!(code, 429 | 500 | 502 | 503 | 504) {
+                        format!(" (after {attempt} attempts)")
+                    } else {
+                        String::new()
+                    };
+                    return Err(self.registry_error(format!(
+                        "{}: HTTP {code} {}{}{tries}",
+                        req.what,
+                        status.canonical_reason().unwrap_or(""),
+                        detail.map(|d| format!(": {d}")).unwrap_or_default(),
+                    )));
+                }
+            }
+        }
+    }
+
+    /// One request, following redirects; the registry's `Authorization` goes only to the registry's host.
+    fn send_following(
+        &self,
+        url: &str,
+        req: &Request<'_>,
+    ) -> Result<Response<ureq::Body>, Failure> {
+        let registry_origin = origin(&self.base);
+        let mut url = url.to_string();
+        for _ in 0..=MAX_REDIRECTS {
+            let mut builder = self.agent.get(&url).header("Accept-Encoding", "identity");
+            if let Some(accept) = req.accept {
+                builder = builder.header("Accept", accept);
+            }
+            if req.range_from > 0 {
+                builder = builder.header("Range", format!("bytes={}-", req.range_from));
+            }
+            if origin(&url) == registry_origin
+                && let Some(a) = self.authorization.lock().expect("auth lock").clone()
+            {
+                builder = builder.header("Authorization", a);
+            }
+            let resp = builder
+                .call()
+                .map_err(|e| self.transport_failure(&url, req.what, e))?;
+            if !resp.status().is_redirection() || resp.status() == StatusCode::NOT_MODIFIED {
+                return Ok(resp);
+            }
+            let location = resp
+                .headers()
+                .get(http::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .ok_or_else(|| {
+                    Failure::Fatal(
+                        self.registry_error(format!("{}: redirect without a Location", req.what)),
+                    )
+                })?;
+            let next = resolve_location(&url, location);
+            if next.starts_with("http://") && !self.plain_http_allowed(&next) {
+                return Err(Failure::Fatal(self.registry_error(format!(
+                    "{}: refusing to follow a redirect to plain HTTP ({})",
+                    req.what,
+                    origin(&next)
+                ))));
+            }
+            if !next.starts_with("http://") && !next.starts_with("https://") {
+                return Err(Failure::Fatal(self.registry_error(format!(
+                    "{}: redirect to an unsupported URL",
+                    req.what
+                ))));
+            }
+            url = next;
+        }
+        Err(Failure::Fatal(self.registry_error(format!(
+            "{}: too many redirects",
+            req.what
+        ))))
+    }
+
+    fn plain_http_allowed(&self, url: &str) -> bool {
+        let host = origin(url);
+        let host = host.split_once("://").map_or(host.as_str(), |(_, h)| h);
+        let bare = host.rsplit_once(':').map_or(host, |(h, _)| h);
+        matches!(bare, "localhost" | "[::1]")
+            || bare
+                .parse::<std::net::Ipv4Addr>()
+                .is_ok_and(|ip| ip.is_loopback())
+            || self.insecure.iter().any(|r| r == host)
+    }
+
+    fn transport_failure(&self, url: &str, what: &str, e: ureq::Error) -> Failure {
+        let host = origin(url);
+        let unreachable = |reason: String| {
+            Failure::Fatal(Error::Unreachable {
+                registry: self.registry.clone(),
+                reason: format!("{reason} ({what} at {host})"),
+            })
+        };
+        match e {
+            ureq::Error::HostNotFound => unreachable("host not found".to_string()),
+            ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+                unreachable("connection refused".to_string())
+            }
+            ureq::Error::Io(io)
+                if matches!(
+                    io.kind(),
+                    std::io::ErrorKind::ConnectionReset
+                        | std::io::ErrorKind::ConnectionAborted
+                        | std::io::ErrorKind::UnexpectedEof
+                        | std::io::ErrorKind::BrokenPipe
+                        | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                Failure::Transient(io.to_string())
+            }
+            ureq::Error::Timeout(t) => Failure::Transient(format!("timed out ({t})")),
+            ureq::Error::ConnectionFailed => unreachable("connection failed".to_string()),
+            ureq::Error::Tls(reason) => unreachable(format!("TLS: {reason}")),
+            other => Failure::Fatal(self.registry_error(format!("{what}: {other}"))),
+        }
+    }
+
+    /// Answers a 401 challenge: Basic with credentials, or Bearer by fetching a token from the realm.
+    fn authenticate(&self, resp: &Response<ureq::Body>, what: &str) -> Result<()> {
+        let unauthorized = |reason: String| Error::Unauthorized {
+            registry: self.registry.clone(),
+            reason,
+        };
+        let challenge = resp
+            .headers()
+            .get_all(http::header::WWW_AUTHENTICATE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(auth::parse_challenge)
+            .min_by_key(|c| if c.scheme == "bearer" { 0 } else { 1 })
+            .ok_or_else(|| {
+                unauthorized(format!(
+                    "401 for {what} without a usable WWW-Authenticate challenge"
+                ))
+            })?;
+        let creds = self.credentials()?;
+        let header = match challenge.scheme.as_str() {
+            "basic" => {
+                let c = creds.as_ref().ok_or_else(|| {
+                    unauthorized(format!(
+                        "{what} needs credentials and none are configured for {}",
+                        self.registry
+                    ))
+                })?;
+                c.basic_header().ok_or_else(|| {
+                    unauthorized(
+                        "the registry wants Basic auth but the credentials are a token".to_string(),
+                    )
+                })?
+            }
+            "bearer" => {
+                if let Some(Credentials::RegistryToken(t)) = &creds {
+                    format!("Bearer {t}")
+                } else {
+                    format!("Bearer {}", self.fetch_token(&challenge, creds.as_ref())?)
+                }
+            }
+            other => {
+                return Err(unauthorized(format!(
+                    "unsupported auth scheme {other:?} for {what}"
+                )));
+            }
+        };
+        *self.authorization.lock().expect("auth lock") = Some(header);
+        Ok(())
+    }
+
+    /// Docker's token protocol: GET the realm (Basic auth with the user's credentials, if any), or POST an
+    /// OAuth2 refresh-token grant when the credentials are an identity token.
+    fn fetch_token(&self, challenge: &Challenge, creds: Option<&Credentials>) -> Result<String> {
+        let unauthorized = |reason: String| Error::Unauthorized {
+            registry: self.registry.clone(),
+            reason,
+        };
+        let realm = challenge
+            .param("realm")
+            .ok_or_else(|| unauthorized("Bearer challenge without a realm".to_string()))?;
+        let realm_ok = realm.starts_with("https://")
+            || (realm.starts_with("http://") && self.plain_http_allowed(realm));
+        if !realm_ok {
+            return Err(unauthorized(format!(
+                "refusing token realm {realm:?}: not HTTPS"
+            )));
+        }
+        let service = challenge.param("service").unwrap_or("");
+        let scope = challenge
+            .param("scope")
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("repository:{}:pull", self.repository));
+        let user = creds.map(Credentials::username).unwrap_or("");
+        let key = format!("{realm}\n{service}\n{scope}\n{user}");
+        let cached = token_cache()
+            .lock()
+            .expect("token cache lock")
+            .get(&key)
+            .cloned();
+        // A cached token that was just refused is fetched again.
+        let refused = self.authorization.lock().expect("auth lock").clone();
+        if let Some(t) = cached
+            && refused.as_deref() != Some(&format!("Bearer {t}"))
+        {
+            return Ok(t);
+        }
+
+        let what = format!("token from {}", origin(realm));
+        let result = match creds {
+            Some(Credentials::IdentityToken { token, .. }) => {
+                let body = format!(
+                    "grant_type=refresh_token&service={}&scope={}&client_id=drydock&refresh_token={}",
+                    auth::query_escape(service),
+                    auth::query_escape(&scope),
+                    auth::query_escape(token)
+                );
+                self.agent
+                    .post(realm)
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .send(body)
+            }
+            _ => {
+                let sep = if realm.contains('?') { '&' } else { '?' };
+                let mut url = format!("{realm}{sep}scope={}", auth::query_escape(&scope));
+                if !service.is_empty() {
+                    url.push_str(&format!("&service={}", auth::query_escape(service)));
+                }
+                let mut b = self.agent.get(&url);
+                if let Some(c) = creds
+                    && let Some(h) = c.basic_header()
+                {
+                    url.push_str(&format!("&account={}", auth::query_escape(c.username())));
+                    b = self.agent.get(&url).header("Authorization", h);
+                }
+                b.call()
+            }
+        };
+        let resp = result.map_err(|e| match self.transport_failure(realm, &what, e) {
+            Failure::Fatal(e) => e,
+            Failure::Transient(r) => self.registry_error(format!("{what}: {r}")),
+        })?;
+        let status = resp.status();
+        if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+            return Err(unauthorized(format!(
+                "the token service refused {} ({})",
+                if user.is_empty() {
+                    "anonymous access".to_string()
+                } else {
+                    format!("user {user}")
+                },
+                status.as_u16()
+            )));
+        }
+        if !status.is_success() {
+            return Err(self.registry_error(format!("{what}: HTTP {}", status.as_u16())));
+        }
+        #[derive(serde::Deserialize)]
+        struct TokenResponse {
+            #[serde(default)]
+            token: Option<String>,
+            #[serde(default)]
+            access_token: Option<String>,
+        }
+        let bytes = resp
+            .into_body()
+            .into_with_config()
+            .limit(MAX_SMALL_RESPONSE)
+            .read_to_vec()
+            .map_err(|e| self.registry_error(format!("{what}: {e}")))?;
+        let parsed: TokenResponse = serde_json::from_slice(&bytes)
+            .map_err(|e| self.registry_error(format!("{what}: malformed response: {e}")))?;
+        let token = parsed
+            .token
+            .filter(|t| !t.is_empty())
+            .or(parsed.access_token.filter(|t| !t.is_empty()))
+            .ok_or_else(|| self.registry_error(format!("{what}: response holds no token")))?;
+        if token.len() > MAX_TOKEN_LEN || !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(self.registry_error(format!("{what}: token is too long or not printable")));
+        }
+        token_cache()
+            .lock()
+            .expect("token cache lock")
+            .insert(key, token.clone());
+        Ok(token)
+    }
+}
+
+/// Why a single send failed.
+enum Failure {
+    /// Worth another attempt (connection reset, timeout).
+    Transient(String),
+    Fatal(Error),
+}
+
+/// 0.5 s, 1 s, 2 s…
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(500u64 << attempt.saturating_sub(1).min(6))
+}
+
+/// `Retry-After` in seconds, capped.
+fn retry_after(resp: &Response<ureq::Body>) -> Option<Duration> {
+    let secs: u64 = resp
+        .headers()
+        .get(http::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(secs).min(MAX_RETRY_AFTER))
+}
+
+/// The first message of a registry's JSON error body, if it has one.
+fn error_detail(resp: Response<ureq::Body>) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Errors {
+        errors: Vec<ErrorEntry>,
+    }
+    #[derive(serde::Deserialize)]
+    struct ErrorEntry {
+        #[serde(default)]
+        code: String,
+        #[serde(default)]
+        message: String,
+    }
+    let mut bytes = Vec::new();
+    resp.into_body()
+        .into_reader()
+        .take(64 << 10)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    let e: Errors = serde_json::from_slice(&bytes).ok()?;
+    let first = e.errors.into_iter().next()?;
+    let msg: String = format!("{} {}", first.code, first.message)
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(300)
+        .collect();
+    Some(msg).filter(|m| !m.is_empty())
+}
+
+/// `scheme://host[:port]` of a URL.
+fn origin(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    format!(
+        "{}://{}",
+        scheme.to_ascii_lowercase(),
+        host.to_ascii_lowercase()
+    )
+}
+
+/// Resolves a `Location` against the URL that answered.
+fn resolve_location(current: &str, location: &str) -> String {
+    if location.contains("://") {
+        location.to_string()
+    } else if location.starts_with("//") {
+        let scheme = current.split_once("://").map_or("https", |(s, _)| s);
+        format!("{scheme}:{location}")
+    } else if location.starts_with('/') {
+        format!("{}{location}", origin(current))
+    } else {
+        let base = current.rsplit_once('/').map_or(current, |(b, _)| b);
+        format!("{base}/{location}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            origin("https://Reg.io:5000/v2/a/blobs/x"),
+            "https://reg.io:5000"
+        );
+        assert_eq!(
+            resolve_location("https://reg.io/v2/a/blobs/x", "/store/x"),
+            "https://reg.io/store/x"
+        );
+        assert_eq!(
+            resolve_location("https://reg.io/v2/a/blobs/x", "https://cdn.example/x?sig=1"),
+            "https://cdn.example/x?sig=1"
+        );
+        assert_eq!(
+            resolve_location("https://reg.io/v2/a/blobs/x", "//cdn.example/x"),
+            "https://cdn.example/x"
+        );
+        assert_eq!(backoff(1), Duration::from_millis(500));
+        assert_eq!(backoff(3), Duration::from_secs(2));
+    }
+}
