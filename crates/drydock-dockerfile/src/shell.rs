@@ -1,0 +1,670 @@
+//! Shell-word processing as BuildKit's `shell/lex.go` does it: quotes, escapes and `$VAR` substitution.
+
+use crate::ast::Span;
+use crate::error::{ParseError, ParseErrorKind};
+
+/// Options for one lexing run (mirrors the knobs of BuildKit's `Lex`).
+#[derive(Clone, Copy)]
+pub(crate) struct LexOpts {
+    pub escape: char,
+    /// Keep quote characters in the output.
+    pub raw_quotes: bool,
+    /// Keep escape characters in the output.
+    pub raw_escapes: bool,
+    /// Leave references to unset variables as written.
+    pub skip_unset: bool,
+    /// Do not substitute at all: every `$…` stays as written.
+    pub no_vars: bool,
+}
+
+impl LexOpts {
+    pub(crate) fn new(escape: char) -> Self {
+        LexOpts {
+            escape,
+            raw_quotes: false,
+            raw_escapes: false,
+            skip_unset: false,
+            no_vars: false,
+        }
+    }
+}
+
+/// A word produced by [`split_words`].
+pub type ShellWord = String;
+
+fn err(kind: ParseErrorKind, msg: impl Into<String>) -> ParseError {
+    ParseError::new(kind, msg, Span::default())
+}
+
+/// Evaluate a word like BuildKit does for ENV/ARG/FROM/COPY…: remove quotes, process escapes,
+/// substitute `$VAR`, `${VAR}`, `${VAR:-x}`, `${VAR-x}`, `${VAR:+x}`, `${VAR+x}`, `${VAR:?x}`,
+/// `${VAR#p}`, `${VAR##p}`, `${VAR%p}`, `${VAR%%p}`, `${VAR/p/r}`, `${VAR//p/r}`.
+/// Unset variables expand to the empty string. The returned error has no location (`Span::default()`).
+pub fn expand(
+    word: &str,
+    escape: char,
+    vars: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, ParseError> {
+    let mut lx = Lexer::new(word, LexOpts::new(escape), vars);
+    lx.process().map(|(s, _)| s)
+}
+
+/// Remove quotes and escapes from a word without substituting variables (`$X` stays `$X`).
+pub fn unquote(word: &str, escape: char) -> Result<String, ParseError> {
+    let mut o = LexOpts::new(escape);
+    o.no_vars = true;
+    let mut lx = Lexer::new(word, o, &|_| None);
+    lx.process().map(|(s, _)| s)
+}
+
+/// Split a line into shell words (quotes removed, variables left as written), like BuildKit's
+/// `ProcessWords` with no environment.
+pub fn split_words(line: &str, escape: char) -> Result<Vec<ShellWord>, ParseError> {
+    let mut o = LexOpts::new(escape);
+    o.no_vars = true;
+    let mut lx = Lexer::new(line, o, &|_| None);
+    lx.process().map(|(_, w)| w)
+}
+
+pub(crate) fn process_words(
+    line: &str,
+    opts: LexOpts,
+    vars: &dyn Fn(&str) -> Option<String>,
+) -> Result<(String, Vec<String>), ParseError> {
+    Lexer::new(line, opts, vars).process()
+}
+
+#[derive(Default)]
+struct Words {
+    word: String,
+    words: Vec<String>,
+    in_word: bool,
+}
+
+impl Words {
+    fn add_char(&mut self, ch: char) {
+        if ch.is_whitespace() && self.in_word {
+            if !self.word.is_empty() {
+                self.words.push(std::mem::take(&mut self.word));
+                self.in_word = false;
+            }
+        } else if !ch.is_whitespace() {
+            self.add_raw_char(ch);
+        }
+    }
+    fn add_raw_char(&mut self, ch: char) {
+        self.word.push(ch);
+        self.in_word = true;
+    }
+    fn add_string(&mut self, s: &str) {
+        for c in s.chars() {
+            self.add_char(c);
+        }
+    }
+    fn add_raw_string(&mut self, s: &str) {
+        self.word.push_str(s);
+        self.in_word = true;
+    }
+    fn finish(mut self) -> Vec<String> {
+        if !self.word.is_empty() {
+            self.words.push(std::mem::take(&mut self.word));
+        }
+        self.words
+    }
+}
+
+struct Lexer<'a> {
+    chars: Vec<char>,
+    pos: usize,
+    o: LexOpts,
+    vars: &'a dyn Fn(&str) -> Option<String>,
+    depth: usize,
+}
+
+impl<'a> Lexer<'a> {
+    fn new(src: &str, o: LexOpts, vars: &'a dyn Fn(&str) -> Option<String>) -> Self {
+        Lexer {
+            chars: src.chars().collect(),
+            pos: 0,
+            o,
+            vars,
+            depth: 0,
+        }
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.chars.get(self.pos).copied()
+    }
+
+    fn next(&mut self) -> Option<char> {
+        let c = self.peek();
+        if c.is_some() {
+            self.pos += 1;
+        }
+        c
+    }
+
+    fn process(&mut self) -> Result<(String, Vec<String>), ParseError> {
+        let raw = self.o.raw_escapes;
+        self.process_stop_on(None, raw)
+    }
+
+    fn process_stop_on(
+        &mut self,
+        stop: Option<char>,
+        raw_escapes: bool,
+    ) -> Result<(String, Vec<String>), ParseError> {
+        self.depth += 1;
+        if self.depth > 200 {
+            return Err(err(
+                ParseErrorKind::BadSubstitution,
+                "substitution nested too deeply",
+            ));
+        }
+        let mut result = String::new();
+        let mut words = Words::default();
+        while let Some(ch) = self.peek() {
+            if Some(ch) == stop {
+                self.next();
+                self.depth -= 1;
+                return Ok((result, words.finish()));
+            }
+            match ch {
+                '\'' => {
+                    let t = self.single_quote()?;
+                    result.push_str(&t);
+                    words.add_raw_string(&t);
+                }
+                '"' => {
+                    let t = self.double_quote()?;
+                    result.push_str(&t);
+                    words.add_raw_string(&t);
+                }
+                '$' => {
+                    let t = self.dollar()?;
+                    result.push_str(&t);
+                    words.add_string(&t);
+                }
+                _ => {
+                    let mut ch = self.next().unwrap_or_default();
+                    if ch == self.o.escape {
+                        if raw_escapes {
+                            words.add_raw_char(ch);
+                            result.push(ch);
+                        }
+                        match self.next() {
+                            None => break,
+                            Some(c) => {
+                                ch = c;
+                                words.add_raw_char(ch);
+                            }
+                        }
+                    } else {
+                        words.add_char(ch);
+                    }
+                    result.push(ch);
+                }
+            }
+        }
+        self.depth -= 1;
+        if let Some(s) = stop {
+            return Err(err(
+                ParseErrorKind::UnterminatedQuote,
+                format!("unexpected end of statement while looking for matching {s}"),
+            ));
+        }
+        Ok((result, words.finish()))
+    }
+
+    fn single_quote(&mut self) -> Result<String, ParseError> {
+        let mut out = String::new();
+        let q = self.next().unwrap_or('\'');
+        if self.o.raw_quotes {
+            out.push(q);
+        }
+        loop {
+            match self.next() {
+                None => {
+                    return Err(err(
+                        ParseErrorKind::UnterminatedQuote,
+                        "unexpected end of statement while looking for matching single-quote",
+                    ));
+                }
+                Some('\'') => {
+                    if self.o.raw_quotes {
+                        out.push('\'');
+                    }
+                    return Ok(out);
+                }
+                Some(c) => out.push(c),
+            }
+        }
+    }
+
+    fn double_quote(&mut self) -> Result<String, ParseError> {
+        let mut out = String::new();
+        let q = self.next().unwrap_or('"');
+        if self.o.raw_quotes {
+            out.push(q);
+        }
+        loop {
+            match self.peek() {
+                None => {
+                    return Err(err(
+                        ParseErrorKind::UnterminatedQuote,
+                        "unexpected end of statement while looking for matching double-quote",
+                    ));
+                }
+                Some('"') => {
+                    self.next();
+                    if self.o.raw_quotes {
+                        out.push('"');
+                    }
+                    return Ok(out);
+                }
+                Some('$') => {
+                    let v = self.dollar()?;
+                    out.push_str(&v);
+                }
+                Some(_) => {
+                    let mut ch = self.next().unwrap_or_default();
+                    if ch == self.o.escape {
+                        if self.o.raw_escapes {
+                            out.push(ch);
+                        }
+                        match self.peek() {
+                            None => continue,
+                            Some(c) if c == '"' || c == '$' || c == self.o.escape => {
+                                ch = c;
+                                self.next();
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                    out.push(ch);
+                }
+            }
+        }
+    }
+
+    fn get_env(&self, name: &str) -> Option<String> {
+        (self.vars)(name)
+    }
+
+    fn dollar(&mut self) -> Result<String, ParseError> {
+        let start = self.pos;
+        self.next();
+        if self.peek() != Some('{') {
+            let name = self.name();
+            if name.is_empty() {
+                return Ok("$".into());
+            }
+            if self.o.no_vars {
+                return Ok(format!("${name}"));
+            }
+            return match self.get_env(&name) {
+                Some(v) => Ok(v),
+                None if self.o.skip_unset => Ok(format!("${name}")),
+                None => Ok(String::new()),
+            };
+        }
+        self.next();
+        match self.peek() {
+            None => {
+                return Err(err(
+                    ParseErrorKind::BadSubstitution,
+                    "syntax error: missing '}'",
+                ));
+            }
+            Some('{' | '}' | ':') => {
+                return Err(err(
+                    ParseErrorKind::BadSubstitution,
+                    "syntax error: bad substitution",
+                ));
+            }
+            _ => {}
+        }
+        let name = self.name();
+        let Some(ch) = self.next() else {
+            return Err(err(
+                ParseErrorKind::BadSubstitution,
+                "syntax error: missing '}'",
+            ));
+        };
+        let literal = |lx: &Self| lx.chars[start..lx.pos].iter().collect::<String>();
+        match ch {
+            '}' => {
+                if self.o.no_vars {
+                    return Ok(literal(self));
+                }
+                match self.get_env(&name) {
+                    Some(v) => Ok(v),
+                    None if self.o.skip_unset => Ok(format!("${{{name}}}")),
+                    None => Ok(String::new()),
+                }
+            }
+            ':' | '+' | '-' | '?' | '#' | '%' => {
+                let mut modifier = ch;
+                let mut chs = ch.to_string();
+                let null_is_unset = ch == ':';
+                if null_is_unset {
+                    let Some(c) = self.next() else {
+                        return Err(err(
+                            ParseErrorKind::BadSubstitution,
+                            "syntax error: missing '}'",
+                        ));
+                    };
+                    modifier = c;
+                    chs.push(c);
+                }
+                let raw_esc = modifier == '#' || modifier == '%';
+                if null_is_unset && raw_esc {
+                    return Err(err(
+                        ParseErrorKind::BadSubstitution,
+                        format!("unsupported modifier ({chs}) in substitution"),
+                    ));
+                }
+                let (word, _) = self.process_stop_on(Some('}'), raw_esc).map_err(|e| {
+                    if self.peek().is_none() {
+                        err(ParseErrorKind::BadSubstitution, "syntax error: missing '}'")
+                    } else {
+                        e
+                    }
+                })?;
+                if self.o.no_vars {
+                    return Ok(literal(self));
+                }
+                let value = self.get_env(&name);
+                if self.o.skip_unset && value.is_none() {
+                    return Ok(format!("${{{name}{chs}{word}}}"));
+                }
+                let set = value.is_some();
+                let value = value.unwrap_or_default();
+                match modifier {
+                    '-' => Ok(if !set || (null_is_unset && value.is_empty()) {
+                        word
+                    } else {
+                        value
+                    }),
+                    '+' => Ok(if !set || (null_is_unset && value.is_empty()) {
+                        String::new()
+                    } else {
+                        word
+                    }),
+                    '?' => {
+                        if !set || (null_is_unset && value.is_empty()) {
+                            let msg = if !word.is_empty() {
+                                word
+                            } else if !set {
+                                "is not allowed to be unset".into()
+                            } else {
+                                "is not allowed to be empty".into()
+                            };
+                            return Err(err(
+                                ParseErrorKind::BadSubstitution,
+                                format!("{name}: {msg}"),
+                            ));
+                        }
+                        Ok(value)
+                    }
+                    '#' | '%' => {
+                        let (greedy, pat) = match word.strip_prefix(modifier) {
+                            Some(rest) => (true, rest.to_string()),
+                            None => (false, word),
+                        };
+                        Ok(trim_pattern(&value, &pat, greedy, modifier == '#'))
+                    }
+                    _ => Err(err(
+                        ParseErrorKind::BadSubstitution,
+                        format!("unsupported modifier ({chs}) in substitution"),
+                    )),
+                }
+            }
+            '/' => {
+                let all = self.peek() == Some('/');
+                if all {
+                    self.next();
+                }
+                let (pattern, _) = self.process_stop_on(Some('/'), true).map_err(|e| {
+                    if self.peek().is_none() {
+                        err(
+                            ParseErrorKind::BadSubstitution,
+                            "syntax error: missing '/' in ${}",
+                        )
+                    } else {
+                        e
+                    }
+                })?;
+                let (repl, _) = self.process_stop_on(Some('}'), true).map_err(|e| {
+                    if self.peek().is_none() {
+                        err(ParseErrorKind::BadSubstitution, "syntax error: missing '}'")
+                    } else {
+                        e
+                    }
+                })?;
+                if self.o.no_vars {
+                    return Ok(literal(self));
+                }
+                let Some(value) = self.get_env(&name) else {
+                    if self.o.skip_unset {
+                        return Ok(format!("${{{name}/{pattern}/{repl}}}"));
+                    }
+                    return Ok(String::new());
+                };
+                Ok(replace_pattern(&value, &pattern, &repl, all))
+            }
+            c => Err(err(
+                ParseErrorKind::BadSubstitution,
+                format!("unsupported modifier ({c}) in substitution"),
+            )),
+        }
+    }
+
+    fn name(&mut self) -> String {
+        let mut name = String::new();
+        while let Some(ch) = self.peek() {
+            if name.is_empty() && ch.is_ascii_digit() {
+                while let Some(d) = self.peek().filter(char::is_ascii_digit) {
+                    name.push(d);
+                    self.next();
+                }
+                return name;
+            }
+            if name.is_empty() && matches!(ch, '@' | '*' | '#' | '?' | '-' | '$' | '!' | '0') {
+                self.next();
+                return ch.to_string();
+            }
+            if !ch.is_alphanumeric() && ch != '_' {
+                break;
+            }
+            name.push(ch);
+            self.next();
+        }
+        name
+    }
+}
+
+/// Shell glob match of a whole string (`*`, `?`, `[…]`, `\x`).
+fn glob_match(pat: &[char], s: &[char]) -> bool {
+    let (mut p, mut i) = (0usize, 0usize);
+    let (mut star_p, mut star_i) = (usize::MAX, 0usize);
+    while i < s.len() {
+        if p < pat.len() {
+            match pat[p] {
+                '*' => {
+                    star_p = p;
+                    star_i = i;
+                    p += 1;
+                    continue;
+                }
+                '?' => {
+                    p += 1;
+                    i += 1;
+                    continue;
+                }
+                '[' => {
+                    if let Some((matched, next)) = bracket(pat, p, s[i]) {
+                        if matched {
+                            p = next;
+                            i += 1;
+                            continue;
+                        }
+                    } else if s[i] == '[' {
+                        p += 1;
+                        i += 1;
+                        continue;
+                    }
+                }
+                '\\' if p + 1 < pat.len() => {
+                    if pat[p + 1] == s[i] {
+                        p += 2;
+                        i += 1;
+                        continue;
+                    }
+                }
+                c => {
+                    if c == s[i] {
+                        p += 1;
+                        i += 1;
+                        continue;
+                    }
+                }
+            }
+        }
+        if star_p != usize::MAX {
+            p = star_p + 1;
+            star_i += 1;
+            i = star_i;
+            continue;
+        }
+        return false;
+    }
+    while p < pat.len() && pat[p] == '*' {
+        p += 1;
+    }
+    p == pat.len()
+}
+
+/// Match one char against a bracket expression at `pat[p] == '['`; `None` if unterminated.
+fn bracket(pat: &[char], p: usize, c: char) -> Option<(bool, usize)> {
+    let mut j = p + 1;
+    let negate = matches!(pat.get(j), Some('!' | '^'));
+    if negate {
+        j += 1;
+    }
+    let mut matched = false;
+    let mut first = true;
+    while j < pat.len() {
+        if pat[j] == ']' && !first {
+            return Some((matched != negate, j + 1));
+        }
+        first = false;
+        if j + 2 < pat.len() && pat[j + 1] == '-' && pat[j + 2] != ']' {
+            if pat[j] <= c && c <= pat[j + 2] {
+                matched = true;
+            }
+            j += 3;
+        } else {
+            if pat[j] == c {
+                matched = true;
+            }
+            j += 1;
+        }
+    }
+    None
+}
+
+fn trim_pattern(value: &str, pat: &str, greedy: bool, prefix: bool) -> String {
+    let v: Vec<char> = value.chars().collect();
+    let p: Vec<char> = pat.chars().collect();
+    let n = v.len();
+    let candidates: Vec<usize> = if greedy {
+        (0..=n).rev().collect()
+    } else {
+        (0..=n).collect()
+    };
+    for k in candidates {
+        if prefix {
+            if glob_match(&p, &v[..k]) {
+                return v[k..].iter().collect();
+            }
+        } else if glob_match(&p, &v[n - k..]) {
+            return v[..n - k].iter().collect();
+        }
+    }
+    value.to_string()
+}
+
+fn replace_pattern(value: &str, pat: &str, repl: &str, all: bool) -> String {
+    let v: Vec<char> = value.chars().collect();
+    let p: Vec<char> = pat.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    let mut done = false;
+    while i < v.len() {
+        if !done {
+            // Longest match starting at i.
+            if let Some(k) = (i + 1..=v.len()).rev().find(|&k| glob_match(&p, &v[i..k])) {
+                out.push_str(repl);
+                i = k;
+                if !all {
+                    done = true;
+                }
+                continue;
+            }
+        }
+        out.push(v[i]);
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn ex(word: &str, vars: &[(&str, &str)]) -> Result<String, ParseError> {
+        let m: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        expand(word, '\\', &|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn substitutions() {
+        let v = [("A", "alpha"), ("E", ""), ("P", "/usr/local/bin")];
+        assert_eq!(ex("$A", &v).unwrap(), "alpha");
+        assert_eq!(ex("${A}x", &v).unwrap(), "alphax");
+        assert_eq!(ex("${U:-def}", &v).unwrap(), "def");
+        assert_eq!(ex("${E:-def}", &v).unwrap(), "def");
+        assert_eq!(ex("${E-def}", &v).unwrap(), "");
+        assert_eq!(ex("${A:+set}", &v).unwrap(), "set");
+        assert_eq!(ex("${U+set}", &v).unwrap(), "");
+        assert_eq!(ex("${P#*/}", &v).unwrap(), "usr/local/bin");
+        assert_eq!(ex("${P##*/}", &v).unwrap(), "bin");
+        assert_eq!(ex("${P%/*}", &v).unwrap(), "/usr/local");
+        assert_eq!(ex("${P%%/l*}", &v).unwrap(), "/usr");
+        assert_eq!(ex("${P/usr/opt}", &v).unwrap(), "/opt/local/bin");
+        assert_eq!(ex("${A//a/o}", &v).unwrap(), "olpho");
+        assert_eq!(ex("'$A' \"$A\" \\$A", &v).unwrap(), "$A alpha $A");
+        assert!(ex("${U:?must}", &v).is_err());
+        assert!(ex("${A", &v).is_err());
+        assert!(ex("${:}", &v).is_err());
+        assert!(ex("\"abc", &v).is_err());
+        assert_eq!(ex("$", &v).unwrap(), "$");
+        assert_eq!(ex("a$1b", &v).unwrap(), "ab");
+    }
+
+    #[test]
+    fn unquote_and_words() {
+        assert_eq!(unquote("\"a b\"'c'$X", '\\').unwrap(), "a bc$X");
+        assert_eq!(unquote("${X:-y}", '\\').unwrap(), "${X:-y}");
+        assert_eq!(
+            split_words("a \"b c\" d\\ e", '\\').unwrap(),
+            vec!["a", "b c", "d e"]
+        );
+        assert_eq!(split_words("a `\"b", '`').unwrap(), vec!["a", "\"b"]);
+    }
+}
