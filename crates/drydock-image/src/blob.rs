@@ -16,7 +16,10 @@ pub trait BlobStore: Send + Sync {
         if desc.size > limit {
             return Err(Error::malformed(
                 format!("blob {}", desc.digest),
-                format!("{} bytes is more than the {limit} allowed for this kind of blob", desc.size),
+                format!(
+                    "{} bytes is more than the {limit} allowed for this kind of blob",
+                    desc.size
+                ),
             ));
         }
         let mut out = Vec::with_capacity(desc.size as usize);
@@ -106,8 +109,11 @@ impl<R: Read> Read for VerifyingReader<R> {
                 actual: self.read,
             }));
         }
-        if n == 0 && !buf.is_empty() {
-            if let Some(h) = self.hasher.take() {
+        if n == 0
+            && !buf.is_empty()
+            && let Some(h) = self.hasher.take()
+        {
+            {
                 if let Some(size) = self.expected_size
                     && size != self.read
                 {
@@ -152,7 +158,9 @@ impl Compression {
 }
 
 /// Turns a (verified) blob stream into the layer's tar stream, whatever its compression.
-pub fn decompress<'a>(blob: Box<dyn Read + Send + 'a>) -> io::Result<(Compression, Box<dyn Read + Send + 'a>)> {
+pub fn decompress<'a>(
+    blob: Box<dyn Read + Send + 'a>,
+) -> io::Result<(Compression, Box<dyn Read + Send + 'a>)> {
     let mut buffered = BufReader::with_capacity(256 << 10, blob);
     let head = buffered.fill_buf()?;
     let kind = Compression::sniff(head);
@@ -191,7 +199,10 @@ mod tests {
     #[test]
     fn sniffing() {
         assert_eq!(Compression::sniff(&[0x1f, 0x8b, 8]), Compression::Gzip);
-        assert_eq!(Compression::sniff(&[0x28, 0xb5, 0x2f, 0xfd]), Compression::Zstd);
+        assert_eq!(
+            Compression::sniff(&[0x28, 0xb5, 0x2f, 0xfd]),
+            Compression::Zstd
+        );
         assert_eq!(Compression::sniff(b"usr/"), Compression::None);
     }
 }

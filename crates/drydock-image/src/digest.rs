@@ -138,7 +138,10 @@ impl FromStr for Digest {
         if hex.len() != algorithm.hex_len() {
             return Err(err("wrong length for its algorithm"));
         }
-        if !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        if !hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
             return Err(err("not lower-case hex"));
         }
         Ok(Digest {
@@ -186,7 +189,11 @@ mod tests {
         assert!("sha256:E3B0".parse::<Digest>().is_err());
         assert!("md5:abcd".parse::<Digest>().is_err());
         assert!("sha256".parse::<Digest>().is_err());
-        assert!(format!("{}x", &empty[..empty.len() - 1]).parse::<Digest>().is_err());
+        assert!(
+            format!("{}x", &empty[..empty.len() - 1])
+                .parse::<Digest>()
+                .is_err()
+        );
         assert!(format!("{empty}0").parse::<Digest>().is_err());
     }
 

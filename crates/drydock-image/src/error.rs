@@ -52,7 +52,10 @@ impl Error {
     /// An I/O error with what was being done.
     pub fn io(what: impl Into<String>, source: std::io::Error) -> Error {
         // Integrity failures travel through `Read` as io errors; give them back their own variant.
-        if source.get_ref().is_some_and(|e| e.is::<crate::blob::IntegrityError>()) {
+        if source
+            .get_ref()
+            .is_some_and(|e| e.is::<crate::blob::IntegrityError>())
+        {
             let inner = source
                 .into_inner()
                 .expect("checked above")

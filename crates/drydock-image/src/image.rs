@@ -172,14 +172,17 @@ pub(crate) fn resolve(
                 }
                 let config_bytes = store.read_small(&manifest.config, SMALL_BLOB_LIMIT)?;
                 let config: ImageConfig = serde_json::from_slice(&config_bytes).map_err(|e| {
-                    Error::malformed(format!("image config {} of {what}", manifest.config.digest), e)
+                    Error::malformed(
+                        format!("image config {} of {what}", manifest.config.digest),
+                        e,
+                    )
                 })?;
                 return Ok(Resolved {
                     index_digest,
                     index_platforms,
                     manifest_digest: current.digest,
                     config_digest: manifest.config.digest.clone(),
-                    manifest,
+                    manifest: *manifest,
                     config,
                     descriptor_annotations: current.annotations,
                 });
@@ -199,7 +202,11 @@ fn platforms_of(index: &ImageIndex) -> Vec<Platform> {
 }
 
 /// Picks the manifest for a platform; a single entry without a platform is taken as it is.
-pub(crate) fn choose_platform(index: &ImageIndex, wanted: &Platform, what: &str) -> Result<Descriptor> {
+pub(crate) fn choose_platform(
+    index: &ImageIndex,
+    wanted: &Platform,
+    what: &str,
+) -> Result<Descriptor> {
     if let Some(d) = index
         .manifests
         .iter()

@@ -74,7 +74,11 @@ pub struct Descriptor {
 pub struct Platform {
     pub architecture: String,
     pub os: String,
-    #[serde(rename = "os.version", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "os.version",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub os_version: Option<String>,
     #[serde(rename = "os.features", default, skip_serializing_if = "Vec::is_empty")]
     pub os_features: Vec<String>,
@@ -186,7 +190,7 @@ pub struct ImageIndex {
 /// A manifest document of either kind, told apart by media type or, when absent, by shape.
 #[derive(Clone, Debug)]
 pub enum Manifest {
-    Image(ImageManifest),
+    Image(Box<ImageManifest>),
     Index(ImageIndex),
 }
 
@@ -227,18 +231,22 @@ impl Manifest {
                 serde_json::from_slice(bytes).map_err(malformed)?,
             )),
             Some(media::OCI_MANIFEST) | Some(media::DOCKER_MANIFEST) => Ok(Manifest::Image(
-                serde_json::from_slice(bytes).map_err(malformed)?,
+                Box::new(serde_json::from_slice(bytes).map_err(malformed)?),
             )),
-            Some(other) if other == media::DOCKER_SCHEMA1 || other == media::DOCKER_SCHEMA1_SIGNED => Err(
-                ManifestError::UnsupportedMediaType(format!("{other} (Docker schema 1 is deprecated)")),
-            ),
+            Some(other)
+                if other == media::DOCKER_SCHEMA1 || other == media::DOCKER_SCHEMA1_SIGNED =>
+            {
+                Err(ManifestError::UnsupportedMediaType(format!(
+                    "{other} (Docker schema 1 is deprecated)"
+                )))
+            }
             Some(other) => Err(ManifestError::UnsupportedMediaType(other.to_string())),
             None if probe.manifests.is_some() => Ok(Manifest::Index(
                 serde_json::from_slice(bytes).map_err(malformed)?,
             )),
-            None if probe.config.is_some() => Ok(Manifest::Image(
+            None if probe.config.is_some() => Ok(Manifest::Image(Box::new(
                 serde_json::from_slice(bytes).map_err(malformed)?,
-            )),
+            ))),
             None if probe.schema_version == Some(1) => Err(ManifestError::UnsupportedMediaType(
                 "Docker schema 1 manifest".to_string(),
             )),
@@ -276,27 +284,59 @@ pub struct ImageConfig {
 pub struct ContainerConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
-    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub exposed_ports: BTreeMap<String, serde_json::Value>,
-    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub env: Vec<String>,
-    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub entrypoint: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cmd: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub volumes: BTreeMap<String, serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub working_dir: Option<String>,
-    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub labels: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_signal: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub healthcheck: Option<Healthcheck>,
-    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub shell: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub on_build: Option<Vec<String>>,
 }
 
@@ -356,9 +396,15 @@ mod tests {
     fn manifest_without_media_type_is_an_image_manifest() {
         // umoci writes manifests like this: the spec allows omitting mediaType.
         let m = br#"{"schemaVersion":2,"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","size":0},"layers":[]}"#;
-        assert!(matches!(Manifest::parse(m, None).unwrap(), Manifest::Image(_)));
+        assert!(matches!(
+            Manifest::parse(m, None).unwrap(),
+            Manifest::Image(_)
+        ));
         let i = br#"{"schemaVersion":2,"manifests":[]}"#;
-        assert!(matches!(Manifest::parse(i, None).unwrap(), Manifest::Index(_)));
+        assert!(matches!(
+            Manifest::parse(i, None).unwrap(),
+            Manifest::Index(_)
+        ));
         assert!(Manifest::parse(br#"{"schemaVersion":1,"fsLayers":[]}"#, None).is_err());
         assert!(Manifest::parse(b"{", None).is_err());
         assert!(Manifest::parse(br#"{"mediaType":"text/plain"}"#, None).is_err());
@@ -370,9 +416,16 @@ mod tests {
         let offered = Platform::parse("linux/arm64/v8").unwrap();
         assert!(want.matches(&offered));
         assert!(offered.matches(&want));
-        assert!(!Platform::parse("linux/arm/v6").unwrap().matches(&Platform::parse("linux/arm/v7").unwrap()));
+        assert!(
+            !Platform::parse("linux/arm/v6")
+                .unwrap()
+                .matches(&Platform::parse("linux/arm/v7").unwrap())
+        );
         assert!(Platform::parse("linux").is_none());
-        assert_eq!(Platform::parse("linux/arm/v7").unwrap().to_string(), "linux/arm/v7");
+        assert_eq!(
+            Platform::parse("linux/arm/v7").unwrap().to_string(),
+            "linux/arm/v7"
+        );
     }
 
     #[test]

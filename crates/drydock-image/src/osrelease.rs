@@ -26,7 +26,9 @@ pub fn parse(text: &str) -> OsRelease {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let Some((k, v)) = line.split_once('=') else { continue };
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
         fields.insert(k.trim().to_string(), unquote(v.trim()));
     }
     let get = |k: &str| fields.get(k).cloned().filter(|v| !v.is_empty());
@@ -44,7 +46,9 @@ pub fn parse(text: &str) -> OsRelease {
 }
 
 fn unquote(v: &str) -> String {
-    let inner = if v.len() >= 2 && ((v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\''))) {
+    let inner = if v.len() >= 2
+        && ((v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\'')))
+    {
         &v[1..v.len() - 1]
     } else {
         v
@@ -73,7 +77,10 @@ mod tests {
         assert_eq!(r.id.as_deref(), Some("debian"));
         assert_eq!(r.version_id.as_deref(), Some("12"));
         assert_eq!(r.version_codename.as_deref(), Some("bookworm"));
-        assert_eq!(r.pretty_name.as_deref(), Some("Debian GNU/Linux 12 (bookworm)"));
+        assert_eq!(
+            r.pretty_name.as_deref(),
+            Some("Debian GNU/Linux 12 (bookworm)")
+        );
         let u = super::parse("ID=ubuntu\nID_LIKE=debian\nVERSION_ID='24.04'\n");
         assert_eq!(u.id_like, vec!["debian"]);
         assert_eq!(u.version_id.as_deref(), Some("24.04"));

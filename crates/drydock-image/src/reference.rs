@@ -257,12 +257,21 @@ mod tests {
         );
         assert_eq!(full("python"), "docker.io/library/python");
         assert_eq!(full("bitnami/redis:7"), "docker.io/bitnami/redis:7");
-        assert_eq!(full("index.docker.io/library/busybox"), "docker.io/library/busybox");
+        assert_eq!(
+            full("index.docker.io/library/busybox"),
+            "docker.io/library/busybox"
+        );
         assert_eq!(full("localhost/app:1"), "localhost/app:1");
         assert_eq!(full("localhost:5000/a/b:c"), "localhost:5000/a/b:c");
         assert_eq!(full("127.0.0.1:5000/app"), "127.0.0.1:5000/app");
-        assert_eq!(full("gcr.io/distroless/static-debian12:nonroot"), "gcr.io/distroless/static-debian12:nonroot");
-        assert_eq!(full(&format!("alpine:3.20@{D}")), format!("docker.io/library/alpine:3.20@{D}"));
+        assert_eq!(
+            full("gcr.io/distroless/static-debian12:nonroot"),
+            "gcr.io/distroless/static-debian12:nonroot"
+        );
+        assert_eq!(
+            full(&format!("alpine:3.20@{D}")),
+            format!("docker.io/library/alpine:3.20@{D}")
+        );
     }
 
     #[test]
@@ -282,8 +291,21 @@ mod tests {
 
     #[test]
     fn rejects() {
-        for bad in ["", "Python", "python:", "python:-x", "a//b", "a@sha256:12", "-a", "a:b:c", "registry.io/"] {
-            assert!(bad.parse::<Reference>().is_err(), "{bad} should be rejected");
+        for bad in [
+            "",
+            "Python",
+            "python:",
+            "python:-x",
+            "a//b",
+            "a@sha256:12",
+            "-a",
+            "a:b:c",
+            "registry.io/",
+        ] {
+            assert!(
+                bad.parse::<Reference>().is_err(),
+                "{bad} should be rejected"
+            );
         }
     }
 }

@@ -22,7 +22,9 @@ pub fn walk_dir(root: &Path, visitors: &mut [&mut dyn FileVisitor]) -> Result<Fi
         for entry in entries {
             let name = entry.file_name().to_string_lossy().into_owned();
             let path = format!("{image_dir}/{name}");
-            let Ok(meta) = entry.path().symlink_metadata() else { continue };
+            let Ok(meta) = entry.path().symlink_metadata() else {
+                continue;
+            };
             let ft = meta.file_type();
             let kind = if ft.is_dir() {
                 Kind::Dir
@@ -40,7 +42,9 @@ pub fn walk_dir(root: &Path, visitors: &mut [&mut dyn FileVisitor]) -> Result<Fi
                 continue;
             };
             let link = if kind == Kind::Symlink {
-                fs::read_link(entry.path()).ok().map(|t| t.to_string_lossy().into_owned())
+                fs::read_link(entry.path())
+                    .ok()
+                    .map(|t| t.to_string_lossy().into_owned())
             } else {
                 None
             };
@@ -60,7 +64,8 @@ pub fn walk_dir(root: &Path, visitors: &mut [&mut dyn FileVisitor]) -> Result<Fi
                 stats.final_bytes += node.size;
                 let wanting = visitors.iter().any(|v| v.wants(&path, &node));
                 if wanting {
-                    let bytes = fs::read(entry.path()).map_err(|e| Error::io(entry.path().display().to_string(), e))?;
+                    let bytes = fs::read(entry.path())
+                        .map_err(|e| Error::io(entry.path().display().to_string(), e))?;
                     for v in visitors.iter_mut() {
                         if v.wants(&path, &node) {
                             v.visit(&path, &node, &mut bytes.as_slice())

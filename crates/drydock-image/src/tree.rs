@@ -169,7 +169,8 @@ impl FileTree {
 
     /// All paths and nodes, sorted by path.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Node)> {
-        let sorted: BTreeMap<&str, &Node> = self.nodes.iter().map(|(p, n)| (p.as_str(), n)).collect();
+        let sorted: BTreeMap<&str, &Node> =
+            self.nodes.iter().map(|(p, n)| (p.as_str(), n)).collect();
         sorted.into_iter()
     }
 
@@ -210,7 +211,11 @@ impl FileTree {
         let Some(dir) = normalize(dir) else {
             return Vec::new();
         };
-        let prefix = if dir == "/" { "/".to_string() } else { format!("{dir}/") };
+        let prefix = if dir == "/" {
+            "/".to_string()
+        } else {
+            format!("{dir}/")
+        };
         let mut out: Vec<(&str, &Node)> = self
             .nodes
             .iter()
@@ -241,11 +246,15 @@ pub fn normalize(path: &str) -> Option<String> {
     if parts.is_empty() {
         return Some("/".to_string());
     }
-    Some(parts.iter().fold(String::with_capacity(path.len() + 1), |mut s, p| {
-        s.push('/');
-        s.push_str(p);
-        s
-    }))
+    Some(
+        parts
+            .iter()
+            .fold(String::with_capacity(path.len() + 1), |mut s, p| {
+                s.push('/');
+                s.push_str(p);
+                s
+            }),
+    )
 }
 
 fn parent(path: &str) -> &str {
@@ -302,8 +311,25 @@ impl Merger {
     }
 }
 
+/// How many layers are decompressed ahead of the one being read.
+const PREFETCH_LAYERS: usize = 2;
+/// Bytes per chunk handed from a decompressing thread to the reading one.
+const CHUNK: usize = 256 << 10;
+/// Chunks in flight per layer (bounds memory: `CHUNK * CHUNKS_IN_FLIGHT * PREFETCH_LAYERS`).
+const CHUNKS_IN_FLIGHT: usize = 8;
+
+/// What a decompressing thread sends to the reader.
+enum Msg {
+    Start(blob::Compression),
+    Data(Vec<u8>),
+    Fail(Error),
+}
+
 /// Reads every layer of `layers` from `store`, top layer first, building the final view and offering
 /// each wanted final file to the visitors.
+///
+/// Fetching, hashing and decompressing run on worker threads (up to [`PREFETCH_LAYERS`] layers ahead);
+/// tar parsing and the visitors run on the calling thread, which is where the layer order matters.
 pub fn walk_layers(
     store: &dyn BlobStore,
     layers: &[Descriptor],
@@ -311,10 +337,26 @@ pub fn walk_layers(
 ) -> Result<FileTree> {
     let mut merger = Merger::default();
     let mut stats = vec![LayerStats::default(); layers.len()];
-    for (index, desc) in layers.iter().enumerate().rev() {
-        let s = walk_one_layer(store, desc, index, &mut merger, visitors)?;
-        stats[index] = s;
-    }
+    std::thread::scope(|scope| -> Result<()> {
+        let spawn = |desc: &Descriptor| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Msg>(CHUNKS_IN_FLIGHT);
+            let desc = desc.clone();
+            scope.spawn(move || produce(store, &desc, &tx));
+            rx
+        };
+        let order: Vec<usize> = (0..layers.len()).rev().collect();
+        let mut pending = std::collections::VecDeque::new();
+        for (n, &index) in order.iter().enumerate() {
+            while pending.len() < PREFETCH_LAYERS && n + pending.len() < order.len() {
+                pending.push_back(spawn(&layers[order[n + pending.len()]]));
+            }
+            let rx = pending
+                .pop_front()
+                .expect("a receiver was queued for this layer");
+            stats[index] = walk_one_layer(rx, &layers[index], index, &mut merger, visitors)?;
+        }
+        Ok(())
+    })?;
     for node in merger.nodes.values() {
         if node.kind == Kind::File {
             stats[node.layer].final_bytes += node.size;
@@ -326,22 +368,107 @@ pub fn walk_layers(
     })
 }
 
+/// Opens, verifies and decompresses one layer blob, sending the tar stream in chunks. Stops quietly
+/// when the reader has hung up (it failed elsewhere).
+fn produce(store: &dyn BlobStore, desc: &Descriptor, tx: &std::sync::mpsc::SyncSender<Msg>) {
+    let blob = match store.open(desc) {
+        Ok(b) => b,
+        Err(e) => {
+            let _ = tx.send(Msg::Fail(e));
+            return;
+        }
+    };
+    let (kind, mut stream) = match blob::decompress(blob) {
+        Ok(x) => x,
+        Err(e) => {
+            let _ = tx.send(Msg::Fail(map_layer_io(desc, e)));
+            return;
+        }
+    };
+    if tx.send(Msg::Start(kind)).is_err() {
+        return;
+    }
+    loop {
+        let mut buf = vec![0u8; CHUNK];
+        let mut filled = 0;
+        // Fill whole chunks so the reader side sees few, large messages.
+        while filled < CHUNK {
+            match stream.read(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let _ = tx.send(Msg::Fail(map_layer_io(desc, e)));
+                    return;
+                }
+            }
+        }
+        if filled == 0 {
+            return;
+        }
+        buf.truncate(filled);
+        if tx.send(Msg::Data(buf)).is_err() {
+            return;
+        }
+    }
+}
+
+/// The reading end of a layer's chunk channel.
+struct ChannelReader {
+    rx: std::sync::mpsc::Receiver<Msg>,
+    chunk: Vec<u8>,
+    pos: usize,
+    failure: Option<Error>,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.pos == self.chunk.len() {
+            match self.rx.recv() {
+                Ok(Msg::Data(c)) => {
+                    self.chunk = c;
+                    self.pos = 0;
+                }
+                Ok(Msg::Start(_)) => {}
+                Ok(Msg::Fail(e)) => {
+                    let text = e.to_string();
+                    self.failure = Some(e);
+                    return Err(std::io::Error::other(text));
+                }
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.pos);
+        buf[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
 fn walk_one_layer(
-    store: &dyn BlobStore,
+    rx: std::sync::mpsc::Receiver<Msg>,
     desc: &Descriptor,
     index: usize,
     merger: &mut Merger,
     visitors: &mut [&mut dyn FileVisitor],
 ) -> Result<LayerStats> {
-    let corrupt = |reason: String| Error::CorruptLayer {
-        layer: desc.digest.clone(),
-        reason,
+    let compression = match rx.recv() {
+        Ok(Msg::Start(kind)) => kind,
+        Ok(Msg::Fail(e)) => return Err(e),
+        Ok(Msg::Data(_)) | Err(_) => {
+            return Err(Error::CorruptLayer {
+                layer: desc.digest.clone(),
+                reason: "layer stream ended before it began".into(),
+            });
+        }
     };
-    let blob = store.open(desc)?;
-    let (compression, tar_stream) = blob::decompress(blob).map_err(|e| {
-        Error::io(format!("layer {}", desc.digest), e)
-    })?;
-    let counted_tar = CountingReader::new(tar_stream);
+    let channel = ChannelReader {
+        rx,
+        chunk: Vec::new(),
+        pos: 0,
+        failure: None,
+    };
+    let counted_tar = CountingReader::new(channel);
     let tar_bytes = counted_tar.counter();
     let mut archive = tar::Archive::new(counted_tar);
     let mut stats = LayerStats {
@@ -350,11 +477,39 @@ fn walk_one_layer(
         compression: Some(compression),
         ..LayerStats::default()
     };
+    let result = read_entries(&mut archive, desc, index, merger, visitors, &mut stats);
+    // Read to the end: the producer verifies the digest only once the whole blob went through, and a
+    // failure on its side (digest mismatch, corrupt gzip) explains any tar error it caused.
+    let mut channel = archive.into_inner();
+    let drained = if result.is_ok() {
+        blob::drain(&mut channel).map(|_| ())
+    } else {
+        Ok(())
+    };
+    if let Some(failure) = channel.inner.failure {
+        return Err(failure);
+    }
+    result?;
+    drained.map_err(|e| map_layer_io(desc, e))?;
+    stats.uncompressed_size = tar_bytes.get();
+    Ok(stats)
+}
+
+fn read_entries<R: Read>(
+    archive: &mut tar::Archive<R>,
+    desc: &Descriptor,
+    index: usize,
+    merger: &mut Merger,
+    visitors: &mut [&mut dyn FileVisitor],
+    stats: &mut LayerStats,
+) -> Result<()> {
+    let corrupt = |reason: String| Error::CorruptLayer {
+        layer: desc.digest.clone(),
+        reason,
+    };
     // Sizes of this layer's regular files, so hard links (which point within the layer) get theirs.
     let mut layer_files: HashMap<String, u64> = HashMap::new();
-    let entries = archive
-        .entries()
-        .map_err(|e| map_layer_io(desc, e))?;
+    let entries = archive.entries().map_err(|e| map_layer_io(desc, e))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| map_layer_io(desc, e))?;
         stats.entries += 1;
@@ -390,7 +545,9 @@ fn walk_one_layer(
         }
         let header = entry.header();
         let kind = match header.entry_type() {
-            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => Kind::File,
+            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
+                Kind::File
+            }
             tar::EntryType::Directory => Kind::Dir,
             tar::EntryType::Symlink => Kind::Symlink,
             tar::EntryType::Link => Kind::Hardlink,
@@ -415,7 +572,9 @@ fn walk_one_layer(
                     .map(|b| String::from_utf8_lossy(&b).into_owned())
                     .unwrap_or_default();
                 let target = normalize(&raw).ok_or_else(|| {
-                    corrupt(format!("hard link {path:?} points outside the image root ({raw:?})"))
+                    corrupt(format!(
+                        "hard link {path:?} points outside the image root ({raw:?})"
+                    ))
                 })?;
                 if let Some(&target_size) = layer_files.get(&target) {
                     size = target_size;
@@ -441,11 +600,7 @@ fn walk_one_layer(
         }
         merger.nodes.insert(path, node);
     }
-    // Read to the end so the verifying reader checks the whole blob, trailing padding included.
-    let mut rest = archive.into_inner();
-    blob::drain(&mut rest).map_err(|e| map_layer_io(desc, e))?;
-    stats.uncompressed_size = tar_bytes.get();
-    Ok(stats)
+    Ok(())
 }
 
 /// Offers one file to the visitors that want it: streamed to a single one, buffered for several.
@@ -455,7 +610,10 @@ fn offer(
     node: &Node,
     content: &mut dyn Read,
 ) -> std::io::Result<()> {
-    let mut wanting = visitors.iter_mut().filter(|v| v.wants(path, node)).peekable();
+    let mut wanting = visitors
+        .iter_mut()
+        .filter(|v| v.wants(path, node))
+        .peekable();
     let Some(first) = wanting.next() else {
         return Ok(());
     };

@@ -18,9 +18,15 @@ use crate::oci::{Descriptor, ImageConfig, ImageManifest, Platform, media};
 pub(crate) fn sniff(path: &Path) -> Result<SourceSpec> {
     let files = TarFiles::index(path)?;
     if files.exists("manifest.json") {
-        Ok(SourceSpec::DockerArchive { file: path.to_path_buf(), name: None })
+        Ok(SourceSpec::DockerArchive {
+            file: path.to_path_buf(),
+            name: None,
+        })
     } else if files.exists("index.json") {
-        Ok(SourceSpec::OciArchive { file: path.to_path_buf(), tag: None })
+        Ok(SourceSpec::OciArchive {
+            file: path.to_path_buf(),
+            tag: None,
+        })
     } else {
         Err(Error::malformed(
             path.display().to_string(),
@@ -29,12 +35,31 @@ pub(crate) fn sniff(path: &Path) -> Result<SourceSpec> {
     }
 }
 
-pub(crate) fn open_oci(file: &Path, tag: Option<&str>, spec: &str, opts: &OpenOptions) -> Result<Image> {
-    layout::open_layout(TarFiles::index(file)?, tag, spec, SourceKind::OciArchive, opts)
+pub(crate) fn open_oci(
+    file: &Path,
+    tag: Option<&str>,
+    spec: &str,
+    opts: &OpenOptions,
+) -> Result<Image> {
+    layout::open_layout(
+        TarFiles::index(file)?,
+        tag,
+        spec,
+        SourceKind::OciArchive,
+        opts,
+    )
 }
 
-pub(crate) fn list_platforms_oci(file: &Path, tag: Option<&str>) -> Result<Vec<(Platform, Digest)>> {
-    layout::list_platforms(LayoutStore { files: TarFiles::index(file)? }, tag)
+pub(crate) fn list_platforms_oci(
+    file: &Path,
+    tag: Option<&str>,
+) -> Result<Vec<(Platform, Digest)>> {
+    layout::list_platforms(
+        LayoutStore {
+            files: TarFiles::index(file)?,
+        },
+        tag,
+    )
 }
 
 #[derive(Deserialize)]
@@ -55,21 +80,33 @@ struct DockerStore {
 
 impl BlobStore for DockerStore {
     fn open(&self, desc: &Descriptor) -> Result<Box<dyn Read + Send + '_>> {
-        let name = self
-            .names
-            .get(&desc.digest)
-            .ok_or_else(|| Error::NotFound(format!("blob {} in {}", desc.digest, self.files.describe())))?;
-        Ok(Box::new(VerifyingReader::for_descriptor(self.files.open(name)?, desc)))
+        let name = self.names.get(&desc.digest).ok_or_else(|| {
+            Error::NotFound(format!("blob {} in {}", desc.digest, self.files.describe()))
+        })?;
+        Ok(Box::new(VerifyingReader::for_descriptor(
+            self.files.open(name)?,
+            desc,
+        )))
     }
 }
 
 fn tag_matches(tags: &[String], wanted: &str) -> bool {
-    let norm = |s: &str| s.parse::<crate::reference::Reference>().map(|r| r.to_string()).ok();
+    let norm = |s: &str| {
+        s.parse::<crate::reference::Reference>()
+            .map(|r| r.to_string())
+            .ok()
+    };
     let wanted_n = norm(wanted);
-    tags.iter().any(|t| t == wanted || (wanted_n.is_some() && norm(t) == wanted_n))
+    tags.iter()
+        .any(|t| t == wanted || (wanted_n.is_some() && norm(t) == wanted_n))
 }
 
-pub(crate) fn open_docker(file: &Path, name: Option<&str>, spec: &str, opts: &OpenOptions) -> Result<Image> {
+pub(crate) fn open_docker(
+    file: &Path,
+    name: Option<&str>,
+    spec: &str,
+    opts: &OpenOptions,
+) -> Result<Image> {
     let files = TarFiles::index(file)?;
     let where_ = files.describe();
     let manifest_bytes = files.read_small("manifest.json", SMALL_BLOB_LIMIT)?;
@@ -81,9 +118,14 @@ pub(crate) fn open_docker(file: &Path, name: Option<&str>, spec: &str, opts: &Op
             .find(|e| e.repo_tags.as_deref().is_some_and(|t| tag_matches(t, n)))
             .ok_or_else(|| Error::NotFound(format!("image {n} in {where_}")))?,
         None if entries.len() == 1 => &entries[0],
-        None if entries.is_empty() => return Err(Error::malformed(&where_, "manifest.json lists no image")),
+        None if entries.is_empty() => {
+            return Err(Error::malformed(&where_, "manifest.json lists no image"));
+        }
         None => {
-            let tags: Vec<String> = entries.iter().flat_map(|e| e.repo_tags.clone().unwrap_or_default()).collect();
+            let tags: Vec<String> = entries
+                .iter()
+                .flat_map(|e| e.repo_tags.clone().unwrap_or_default())
+                .collect();
             return Err(Error::Usage(format!(
                 "{where_} holds {} images; name one with docker-archive:FILE:NAME (names: {})",
                 entries.len(),
@@ -97,7 +139,14 @@ pub(crate) fn open_docker(file: &Path, name: Option<&str>, spec: &str, opts: &Op
     if files.exists("index.json") && files.exists("oci-layout") {
         let tag = name.or(repo_tag.as_deref());
         let by_tag = tag.and_then(|t| {
-            layout::open_layout(TarFiles::index(file).ok()?, Some(t), spec, SourceKind::DockerArchive, opts).ok()
+            layout::open_layout(
+                TarFiles::index(file).ok()?,
+                Some(t),
+                spec,
+                SourceKind::DockerArchive,
+                opts,
+            )
+            .ok()
         });
         let mut image = match by_tag {
             Some(i) => i,
@@ -129,7 +178,10 @@ fn open_legacy(files: TarFiles, entry: &DockerManifestEntry, spec: &str) -> Resu
     let config_bytes = files.read_small(&entry.config, SMALL_BLOB_LIMIT)?;
     let actual = Digest::sha256_of(&config_bytes);
     if actual != config_digest {
-        return Err(Error::DigestMismatch { blob: config_digest, actual });
+        return Err(Error::DigestMismatch {
+            blob: config_digest,
+            actual,
+        });
     }
     let config: ImageConfig = serde_json::from_slice(&config_bytes)
         .map_err(|e| Error::malformed(format!("image config {config_digest} in {where_}"), e))?;

@@ -42,17 +42,25 @@ fn safe_relative(name: &str) -> Option<&str> {
     let name = name.trim_start_matches("./");
     let ok = !name.is_empty()
         && !name.starts_with('/')
-        && name.split('/').all(|c| !c.is_empty() && c != "." && c != "..");
+        && name
+            .split('/')
+            .all(|c| !c.is_empty() && c != "." && c != "..");
     ok.then_some(name)
 }
 
 impl Files for DirFiles {
     fn open(&self, name: &str) -> Result<Box<dyn Read + Send + '_>> {
-        let rel = safe_relative(name)
-            .ok_or_else(|| Error::malformed(self.describe(), format!("member name {name:?} is not a plain relative path")))?;
+        let rel = safe_relative(name).ok_or_else(|| {
+            Error::malformed(
+                self.describe(),
+                format!("member name {name:?} is not a plain relative path"),
+            )
+        })?;
         let path = self.root.join(rel);
         let f = File::open(&path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::NotFound(format!("{} (in {})", rel, self.describe())),
+            std::io::ErrorKind::NotFound => {
+                Error::NotFound(format!("{} (in {})", rel, self.describe()))
+            }
             _ => Error::io(path.display().to_string(), e),
         })?;
         Ok(Box::new(f))
@@ -84,21 +92,32 @@ impl TarFiles {
             _ => Error::io(path.display().to_string(), e),
         })?;
         let mut head = [0u8; 4];
-        let n = (&file).read(&mut head).map_err(|e| Error::io(path.display().to_string(), e))?;
+        let n = (&file)
+            .read(&mut head)
+            .map_err(|e| Error::io(path.display().to_string(), e))?;
         if crate::blob::Compression::sniff(&head[..n]) != crate::blob::Compression::None {
             return Err(Error::malformed(
                 path.display().to_string(),
                 "compressed archive: decompress it first (drydock seeks inside image archives)",
             ));
         }
-        (&file).seek(SeekFrom::Start(0)).map_err(|e| Error::io(path.display().to_string(), e))?;
-        let bad = |e: std::io::Error| Error::malformed(path.display().to_string(), format!("not a readable tar archive: {e}"));
+        (&file)
+            .seek(SeekFrom::Start(0))
+            .map_err(|e| Error::io(path.display().to_string(), e))?;
+        let bad = |e: std::io::Error| {
+            Error::malformed(
+                path.display().to_string(),
+                format!("not a readable tar archive: {e}"),
+            )
+        };
         let mut archive = tar::Archive::new(BufReader::new(file));
         let mut members = HashMap::new();
         let mut links: Vec<(String, String)> = Vec::new();
         for entry in archive.entries().map_err(bad)? {
             let entry = entry.map_err(bad)?;
-            let name = String::from_utf8_lossy(&entry.path_bytes()).trim_start_matches("./").to_string();
+            let name = String::from_utf8_lossy(&entry.path_bytes())
+                .trim_start_matches("./")
+                .to_string();
             match entry.header().entry_type() {
                 tar::EntryType::Regular | tar::EntryType::Continuous => {
                     members.insert(name, (entry.raw_file_position(), entry.size()));
@@ -144,18 +163,20 @@ impl TarFiles {
 impl TarFiles {
     /// The size of a member, if present.
     pub fn member_size(&self, name: &str) -> Option<u64> {
-        self.members.get(name.trim_start_matches("./")).map(|&(_, s)| s)
+        self.members
+            .get(name.trim_start_matches("./"))
+            .map(|&(_, s)| s)
     }
 }
 
 impl Files for TarFiles {
     fn open(&self, name: &str) -> Result<Box<dyn Read + Send + '_>> {
         let name = name.trim_start_matches("./");
-        let &(offset, size) = self
-            .members
-            .get(name)
-            .ok_or_else(|| Error::NotFound(format!("{name} (in archive {})", self.path.display())))?;
-        let mut f = File::open(&self.path).map_err(|e| Error::io(self.path.display().to_string(), e))?;
+        let &(offset, size) = self.members.get(name).ok_or_else(|| {
+            Error::NotFound(format!("{name} (in archive {})", self.path.display()))
+        })?;
+        let mut f =
+            File::open(&self.path).map_err(|e| Error::io(self.path.display().to_string(), e))?;
         f.seek(SeekFrom::Start(offset))
             .map_err(|e| Error::io(self.path.display().to_string(), e))?;
         Ok(Box::new(f.take(size)))

@@ -21,31 +21,66 @@ pub(crate) struct LayoutStore<F> {
 impl<F: Files> BlobStore for LayoutStore<F> {
     fn open(&self, desc: &Descriptor) -> Result<Box<dyn Read + Send + '_>> {
         // The digest is validated, so this name cannot leave the blobs directory.
-        let name = format!("blobs/{}/{}", desc.digest.algorithm().as_str(), desc.digest.hex());
+        let name = format!(
+            "blobs/{}/{}",
+            desc.digest.algorithm().as_str(),
+            desc.digest.hex()
+        );
         let raw = self.files.open(&name).map_err(|e| match e {
-            Error::NotFound(_) => Error::NotFound(format!("blob {} in {}", desc.digest, self.files.describe())),
+            Error::NotFound(_) => {
+                Error::NotFound(format!("blob {} in {}", desc.digest, self.files.describe()))
+            }
             other => other,
         })?;
         Ok(Box::new(VerifyingReader::for_descriptor(raw, desc)))
     }
 }
 
-pub(crate) fn open_dir(dir: &Path, tag: Option<&str>, spec: &str, opts: &OpenOptions) -> Result<Image> {
+pub(crate) fn open_dir(
+    dir: &Path,
+    tag: Option<&str>,
+    spec: &str,
+    opts: &OpenOptions,
+) -> Result<Image> {
     if !dir.is_dir() {
-        return Err(Error::NotFound(format!("OCI layout directory {}", dir.display())));
+        return Err(Error::NotFound(format!(
+            "OCI layout directory {}",
+            dir.display()
+        )));
     }
-    open_layout(DirFiles { root: dir.to_path_buf() }, tag, spec, SourceKind::OciLayout, opts)
+    open_layout(
+        DirFiles {
+            root: dir.to_path_buf(),
+        },
+        tag,
+        spec,
+        SourceKind::OciLayout,
+        opts,
+    )
 }
 
 pub(crate) fn list_platforms_dir(dir: &Path, tag: Option<&str>) -> Result<Vec<(Platform, Digest)>> {
-    list_platforms(LayoutStore { files: DirFiles { root: dir.to_path_buf() } }, tag)
+    list_platforms(
+        LayoutStore {
+            files: DirFiles {
+                root: dir.to_path_buf(),
+            },
+        },
+        tag,
+    )
 }
 
 /// Reads `index.json` and picks the image named by `tag`.
-fn root_of<F: Files>(store: &LayoutStore<F>, tag: Option<&str>) -> Result<(RootManifest, Option<String>)> {
+fn root_of<F: Files>(
+    store: &LayoutStore<F>,
+    tag: Option<&str>,
+) -> Result<(RootManifest, Option<String>)> {
     let where_ = store.files.describe();
     if !store.files.exists("oci-layout") {
-        return Err(Error::malformed(&where_, "not an OCI image layout (no oci-layout file)"));
+        return Err(Error::malformed(
+            &where_,
+            "not an OCI image layout (no oci-layout file)",
+        ));
     }
     let index_bytes = store.files.read_small("index.json", SMALL_BLOB_LIMIT)?;
     let index: ImageIndex = serde_json::from_slice(&index_bytes)
@@ -56,17 +91,24 @@ fn root_of<F: Files>(store: &LayoutStore<F>, tag: Option<&str>) -> Result<(RootM
             .manifests
             .iter()
             .find(|d| {
-                name_of(d).is_some_and(|n| n == tag || n.rsplit_once(':').is_some_and(|(_, t)| t == tag))
+                name_of(d)
+                    .is_some_and(|n| n == tag || n.rsplit_once(':').is_some_and(|(_, t)| t == tag))
             })
             .ok_or_else(|| {
                 let names: Vec<String> = index.manifests.iter().filter_map(name_of).collect();
                 Error::NotFound(format!(
                     "tag {tag} in {where_} (it has: {})",
-                    if names.is_empty() { "no named images".to_string() } else { names.join(", ") }
+                    if names.is_empty() {
+                        "no named images".to_string()
+                    } else {
+                        names.join(", ")
+                    }
                 ))
             })?,
         None if index.manifests.len() == 1 => &index.manifests[0],
-        None if !index.manifests.is_empty() && index.manifests.iter().all(|d| d.platform.is_some()) => {
+        None if !index.manifests.is_empty()
+            && index.manifests.iter().all(|d| d.platform.is_some()) =>
+        {
             // index.json itself is the multi-platform index.
             return Ok((
                 RootManifest {
@@ -125,13 +167,20 @@ pub(crate) fn open_layout<F: Files + 'static>(
     })
 }
 
-pub(crate) fn list_platforms<F: Files>(store: LayoutStore<F>, tag: Option<&str>) -> Result<Vec<(Platform, Digest)>> {
+pub(crate) fn list_platforms<F: Files>(
+    store: LayoutStore<F>,
+    tag: Option<&str>,
+) -> Result<Vec<(Platform, Digest)>> {
     let (root, _) = root_of(&store, tag)?;
     platforms_of_root(&store, &root, &store.files.describe())
 }
 
 /// The platforms an image (index or single manifest) offers.
-pub(crate) fn platforms_of_root(store: &dyn BlobStore, root: &RootManifest, what: &str) -> Result<Vec<(Platform, Digest)>> {
+pub(crate) fn platforms_of_root(
+    store: &dyn BlobStore,
+    root: &RootManifest,
+    what: &str,
+) -> Result<Vec<(Platform, Digest)>> {
     match Manifest::parse(&root.bytes, root.media_type.as_deref())
         .map_err(|e| Error::malformed(format!("manifest {} of {what}", root.digest), e))?
     {
@@ -143,8 +192,9 @@ pub(crate) fn platforms_of_root(store: &dyn BlobStore, root: &RootManifest, what
             .collect()),
         Manifest::Image(m) => {
             let bytes = store.read_small(&m.config, SMALL_BLOB_LIMIT)?;
-            let c: crate::oci::ImageConfig = serde_json::from_slice(&bytes)
-                .map_err(|e| Error::malformed(format!("image config {} of {what}", m.config.digest), e))?;
+            let c: crate::oci::ImageConfig = serde_json::from_slice(&bytes).map_err(|e| {
+                Error::malformed(format!("image config {} of {what}", m.config.digest), e)
+            })?;
             Ok(vec![(
                 Platform {
                     architecture: c.architecture,

@@ -53,7 +53,10 @@ fn split_archive_name(s: &str) -> (PathBuf, Option<String>) {
     }
     let i = best.or_else(|| s.find(':'));
     match i {
-        Some(i) => (PathBuf::from(&s[..i]), Some(s[i + 1..].to_string()).filter(|x| !x.is_empty())),
+        Some(i) => (
+            PathBuf::from(&s[..i]),
+            Some(s[i + 1..].to_string()).filter(|x| !x.is_empty()),
+        ),
         None => (PathBuf::from(s), None),
     }
 }
@@ -109,13 +112,19 @@ pub(crate) fn open(spec: &SourceSpec, text: &str, opts: &OpenOptions) -> Result<
     }
 }
 
-pub(crate) fn list_platforms(spec: &SourceSpec, opts: &OpenOptions) -> Result<Vec<(Platform, Digest)>> {
+pub(crate) fn list_platforms(
+    spec: &SourceSpec,
+    opts: &OpenOptions,
+) -> Result<Vec<(Platform, Digest)>> {
     match spec {
         SourceSpec::OciLayout { dir, tag } => layout::list_platforms_dir(dir, tag.as_deref()),
         SourceSpec::OciArchive { file, tag } => archive::list_platforms_oci(file, tag.as_deref()),
         SourceSpec::DockerArchive { file, name } => {
             let image = archive::open_docker(file, name.as_deref(), "", opts)?;
-            Ok(vec![(image.platform(), image.manifest_digest.clone().unwrap_or(image.config_digest))])
+            Ok(vec![(
+                image.platform(),
+                image.manifest_digest.clone().unwrap_or(image.config_digest),
+            )])
         }
         SourceSpec::Registry(reference) => registry::list_platforms(reference, opts),
     }
@@ -129,18 +138,33 @@ mod tests {
     fn parses_specs() {
         assert_eq!(
             SourceSpec::parse("oci:/nonexistent/dir:v1").unwrap(),
-            SourceSpec::OciLayout { dir: "/nonexistent/dir".into(), tag: Some("v1".into()) }
+            SourceSpec::OciLayout {
+                dir: "/nonexistent/dir".into(),
+                tag: Some("v1".into())
+            }
         );
         assert_eq!(
             SourceSpec::parse("oci:/nonexistent/dir").unwrap(),
-            SourceSpec::OciLayout { dir: "/nonexistent/dir".into(), tag: None }
+            SourceSpec::OciLayout {
+                dir: "/nonexistent/dir".into(),
+                tag: None
+            }
         );
         assert_eq!(
             SourceSpec::parse("docker-archive:/nonexistent/x.tar:localhost:5000/app:1").unwrap(),
-            SourceSpec::DockerArchive { file: "/nonexistent/x.tar".into(), name: Some("localhost:5000/app:1".into()) }
+            SourceSpec::DockerArchive {
+                file: "/nonexistent/x.tar".into(),
+                name: Some("localhost:5000/app:1".into())
+            }
         );
-        assert!(matches!(SourceSpec::parse("docker://alpine:3.20").unwrap(), SourceSpec::Registry(_)));
-        assert!(matches!(SourceSpec::parse("python:3.12-slim").unwrap(), SourceSpec::Registry(_)));
+        assert!(matches!(
+            SourceSpec::parse("docker://alpine:3.20").unwrap(),
+            SourceSpec::Registry(_)
+        ));
+        assert!(matches!(
+            SourceSpec::parse("python:3.12-slim").unwrap(),
+            SourceSpec::Registry(_)
+        ));
         assert!(SourceSpec::parse("docker-daemon:alpine").is_err());
         assert!(SourceSpec::parse("Not A Ref").is_err());
     }
