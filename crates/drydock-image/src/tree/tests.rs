@@ -10,8 +10,14 @@ struct MemStore(HashMap<Digest, Vec<u8>>);
 
 impl BlobStore for MemStore {
     fn open(&self, desc: &Descriptor) -> Result<Box<dyn Read + Send + '_>> {
-        let b = self.0.get(&desc.digest).ok_or_else(|| Error::NotFound(desc.digest.to_string()))?;
-        Ok(Box::new(VerifyingReader::for_descriptor(b.as_slice(), desc)))
+        let b = self
+            .0
+            .get(&desc.digest)
+            .ok_or_else(|| Error::NotFound(desc.digest.to_string()))?;
+        Ok(Box::new(VerifyingReader::for_descriptor(
+            b.as_slice(),
+            desc,
+        )))
     }
 }
 
@@ -122,17 +128,39 @@ fn whiteouts_opaque_dirs_and_shadowing() {
     let tree = walk_layers(&store, &descs, &mut [&mut c]).unwrap();
     assert!(tree.get("/etc/motd").is_none(), "whiteout removes the file");
     assert_eq!(tree.get("/etc/keep").unwrap().layer, 1);
-    assert!(tree.get("/opt/app/old").is_none(), "opaque directory hides lower children");
+    assert!(
+        tree.get("/opt/app/old").is_none(),
+        "opaque directory hides lower children"
+    );
     assert!(tree.get("/opt/app/new").is_some());
-    assert!(tree.get("/var/x").is_none() && tree.get("/var/x/y").is_none(), "whiteout of a directory hides its tree");
-    assert!(tree.get("/lib/a").is_none(), "a symlink in a higher layer replaces the directory");
+    assert!(
+        tree.get("/var/x").is_none() && tree.get("/var/x/y").is_none(),
+        "whiteout of a directory hides its tree"
+    );
+    assert!(
+        tree.get("/lib/a").is_none(),
+        "a symlink in a higher layer replaces the directory"
+    );
     assert_eq!(tree.resolve("/lib/b").unwrap().0, "/usr/lib/b");
-    let offered: Vec<_> = c.0.iter().map(|(p, s, l)| (p.as_str(), s.as_str(), *l)).collect();
+    let offered: Vec<_> =
+        c.0.iter()
+            .map(|(p, s, l)| (p.as_str(), s.as_str(), *l))
+            .collect();
     assert!(offered.contains(&("/etc/keep", "k1", 1)));
-    assert!(!offered.iter().any(|(p, _, _)| *p == "/etc/keep" && offered.iter().filter(|x| x.0 == "/etc/keep").count() > 1));
-    assert!(!offered.iter().any(|(p, _, _)| *p == "/opt/app/old" || *p == "/etc/motd" || *p == "/lib/a"));
+    assert!(
+        !offered.iter().any(|(p, _, _)| *p == "/etc/keep"
+            && offered.iter().filter(|x| x.0 == "/etc/keep").count() > 1)
+    );
+    assert!(
+        !offered
+            .iter()
+            .any(|(p, _, _)| *p == "/opt/app/old" || *p == "/etc/motd" || *p == "/lib/a")
+    );
     assert_eq!(tree.layers.len(), 2);
-    assert_eq!(tree.layers[0].compression, Some(crate::blob::Compression::Gzip));
+    assert_eq!(
+        tree.layers[0].compression,
+        Some(crate::blob::Compression::Gzip)
+    );
     assert_eq!(tree.layers[1].whiteouts, 3);
 }
 
@@ -151,7 +179,11 @@ fn symlinks_resolve_inside_the_root() {
     let (store, descs) = image(vec![l0]);
     let tree = walk_layers(&store, &descs, &mut []).unwrap();
     assert_eq!(tree.resolve("/bin/sh").unwrap().0, "/usr/bin/dash");
-    assert_eq!(tree.resolve("/etc/escape").unwrap().0, "/etc/shadow", "'..' stops at the image root");
+    assert_eq!(
+        tree.resolve("/etc/escape").unwrap().0,
+        "/etc/shadow",
+        "'..' stops at the image root"
+    );
     assert!(tree.resolve("/loop1").is_none());
     let h = tree.get("/usr/bin/dash2").unwrap();
     assert_eq!((h.kind, h.size), (Kind::Hardlink, 3));
@@ -179,5 +211,8 @@ fn hostile_entries_and_corruption() {
     store.0.insert(descs[0].digest.clone(), truncated.clone());
     descs[0].size = truncated.len() as u64;
     let e = walk_layers(&store, &descs, &mut []).unwrap_err();
-    assert!(matches!(e, Error::DigestMismatch { .. } | Error::CorruptLayer { .. }), "{e}");
+    assert!(
+        matches!(e, Error::DigestMismatch { .. } | Error::CorruptLayer { .. }),
+        "{e}"
+    );
 }
