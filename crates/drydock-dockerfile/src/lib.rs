@@ -16,3 +16,9 @@ pub use error::{ParseError, ParseErrorKind};
 pub use parser::{dump, parse};
 pub use shell::{ShellWord, expand, split_words, unquote};
 pub use validate::validate;
+
+/// Parse raw bytes: a UTF-8 BOM is dropped and invalid UTF-8 is replaced with U+FFFD (BuildKit reads
+/// bytes; Go strings carry invalid sequences along, which only matters for the dump).
+pub fn parse_bytes(bytes: &[u8]) -> Result<Dockerfile, ParseError> {
+    parse(&String::from_utf8_lossy(bytes))
+}

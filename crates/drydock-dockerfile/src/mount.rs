@@ -60,6 +60,129 @@ fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
+/// BuildKit's checks on a `--mount` value before variable expansion (values holding `$` are checked
+/// only where BuildKit checks them before expansion).
+pub(crate) fn validate_mount(value: &str) -> Result<(), String> {
+    let mut kind = "bind".to_string();
+    let (mut from, mut source, mut target, mut id, mut sharing) =
+        (false, false, false, false, false);
+    let (mut mode, mut uid, mut gid) = (false, false, false);
+    for field in split_csv(value)? {
+        let (key, val) = match field.split_once('=') {
+            Some((k, v)) => (k.to_ascii_lowercase(), Some(v)),
+            None => (field.to_ascii_lowercase(), None),
+        };
+        let Some(val) = val else {
+            match key.as_str() {
+                "readonly" | "ro" | "readwrite" | "rw" => continue,
+                "required" if kind == "secret" || kind == "ssh" => continue,
+                "required" => {
+                    return Err(format!("unexpected key '{key}' for mount type '{kind}'"));
+                }
+                _ => return Err(format!("invalid field '{field}' must be a key=value pair")),
+            }
+        };
+        if key == "from" && val.contains('$') && val.len() > 1 {
+            return Err(
+                "'from' doesn't support variable expansion, define alias stage instead".into(),
+            );
+        }
+        if val.contains('$') {
+            // Evaluated after expansion; only remember that the key is set.
+            match key.as_str() {
+                "type" | "from" | "source" | "src" | "target" | "dst" | "destination"
+                | "readonly" | "ro" | "readwrite" | "rw" | "required" | "size" | "id"
+                | "sharing" | "mode" | "uid" | "gid" | "env" => {}
+                _ => return Err(format!("unexpected key '{key}' in '{field}'")),
+            }
+            continue;
+        }
+        let bool_ok = || parse_bool(val).is_some();
+        match key.as_str() {
+            "type" => {
+                let v = val.to_ascii_lowercase();
+                if !matches!(v.as_str(), "bind" | "cache" | "tmpfs" | "secret" | "ssh") {
+                    return Err(format!("unsupported mount type \"{val}\""));
+                }
+                kind = v;
+            }
+            "from" => from = true,
+            "source" | "src" => source = !val.is_empty(),
+            "target" | "dst" | "destination" => target = !val.is_empty(),
+            "readonly" | "ro" | "readwrite" | "rw" => {
+                if !bool_ok() {
+                    return Err(format!("invalid value for {key}: {val}"));
+                }
+            }
+            "required" => {
+                if kind != "secret" && kind != "ssh" {
+                    return Err(format!("unexpected key '{key}' for mount type '{kind}'"));
+                }
+                if !bool_ok() {
+                    return Err(format!("invalid value for {key}: {val}"));
+                }
+            }
+            "size" => {
+                if kind != "tmpfs" {
+                    return Err(format!("unexpected key '{key}' for mount type '{kind}'"));
+                }
+            }
+            "id" => id = !val.is_empty(),
+            "sharing" => {
+                if !matches!(
+                    val.to_ascii_lowercase().as_str(),
+                    "shared" | "private" | "locked"
+                ) {
+                    return Err(format!("unsupported sharing value \"{val}\""));
+                }
+                sharing = true;
+            }
+            "mode" => {
+                if u32::from_str_radix(val, 8).is_err() {
+                    return Err(format!("invalid value {val} for mode"));
+                }
+                mode = true;
+            }
+            "uid" | "gid" => {
+                if val.parse::<u32>().is_err() {
+                    return Err(format!("invalid value {val} for {key}"));
+                }
+                if key == "uid" {
+                    uid = true;
+                } else {
+                    gid = true;
+                }
+            }
+            "env" => {}
+            _ => return Err(format!("unexpected key '{key}' in '{field}'")),
+        }
+    }
+    let file_info = matches!(kind.as_str(), "secret" | "ssh" | "cache");
+    if !file_info {
+        for (set, what) in [(mode, "mode"), (uid, "uid"), (gid, "gid")] {
+            if set {
+                return Err(format!("{what} not allowed for \"{kind}\" type mounts"));
+            }
+        }
+    }
+    if kind == "secret" {
+        if from {
+            return Err("secret mount should not have a from".into());
+        }
+        if sharing {
+            return Err("secret mount should not define sharing".into());
+        }
+        if source && id {
+            return Err("both source and id can't be set".into());
+        }
+        let _ = target;
+    }
+    if sharing && kind != "cache" {
+        return Err(format!("invalid cache sharing set for {kind} mount"));
+    }
+    Ok(())
+}
+
 /// Split like Go's encoding/csv on one record: commas separate fields, `"` quotes a field.
 fn split_csv(s: &str) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
