@@ -92,10 +92,10 @@ impl Directives {
     }
 }
 
-/// `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$` with Go's ASCII `\s`.
+/// `#`, Unicode spaces, then `^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$` with Go's ASCII `\s`.
 fn match_directive(line: &str) -> Option<(&str, &str)> {
     let go_ws = |c: char| matches!(c, '\t' | '\n' | '\u{0C}' | '\r' | ' ');
-    let rest = line.strip_prefix('#')?.trim_start_matches(go_ws);
+    let rest = line.strip_prefix('#')?.trim_start();
     let name_len = rest
         .char_indices()
         .find(|&(i, c)| !(c.is_ascii_alphabetic() || (i > 0 && c.is_ascii_digit())))
@@ -110,7 +110,9 @@ fn match_directive(line: &str) -> Option<(&str, &str)> {
         .strip_prefix('=')?;
     let value = rest.trim_start_matches(go_ws).trim_end_matches(go_ws);
     if value.is_empty() {
-        return None;
+        // `\s*(.+?)` backtracks so that the value is the last whitespace character.
+        let last = rest.char_indices().next_back()?.0;
+        return Some((name, &rest[last..]));
     }
     Some((name, value))
 }
@@ -374,6 +376,7 @@ fn heredocs_from_line(line: &str) -> Result<Vec<(String, bool, bool, u32)>, Pars
     let mut o = LexOpts::new('\\');
     o.raw_quotes = true;
     o.raw_escapes = true;
+    o.skip_unset = true;
     let words = shell::process_words(line, o, &|_| None)
         .map(|(_, w)| w)
         .unwrap_or_default();
@@ -1182,6 +1185,11 @@ mod tests {
         );
         assert_eq!(match_directive("# Comment here."), None);
         assert_eq!(match_directive("# x ="), None);
+        assert_eq!(match_directive("# escape=  "), Some(("escape", " ")));
+        assert_eq!(
+            match_directive("#check = skip=all;error=true"),
+            Some(("check", "skip=all;error=true"))
+        );
     }
 
     #[test]
