@@ -3,11 +3,15 @@
 //! Each ecosystem is one [`Cataloger`]: a [`drydock_image::FileVisitor`] with a cheap `wants` test,
 //! offered the files it asks for during the single walk of the merged view, then asked to `finish`.
 
+pub mod catalog;
 pub mod lang;
+pub mod license;
 pub mod os;
 pub mod package;
+pub mod purl;
 pub mod sbom;
 
+pub use catalog::{Catalog, Error, Options, Subject, catalog_dir, catalog_image, catalog_image_with, catalog_with};
 pub use package::{Package, PackageType};
 
 use drydock_image::FileVisitor;
@@ -45,4 +49,18 @@ pub fn all_catalogers() -> Vec<Box<dyn Cataloger>> {
     let mut all = os::catalogers();
     all.extend(lang::catalogers());
     all
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cataloger_names_are_unique() {
+        let all = super::all_catalogers();
+        let mut names: Vec<&str> = all.iter().map(|c| c.name()).collect();
+        assert!(names.contains(&"dpkg") && names.contains(&"apk") && names.contains(&"rpm"));
+        let n = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), n, "two catalogers share a name: {names:?}");
+    }
 }

@@ -1,8 +1,48 @@
 //! Operating-system package catalogers: dpkg, apk, rpm.
 
-use crate::Cataloger;
+use std::io::Read;
+
+use crate::{Cataloger, Context, Package};
+
+pub mod apk;
+pub mod control;
+pub mod dpkg;
+pub mod rpm;
 
 /// Every OS cataloger, in a fixed order.
 pub fn catalogers() -> Vec<Box<dyn Cataloger>> {
-    Vec::new()
+    vec![
+        Box::new(dpkg::Dpkg::new()),
+        Box::new(apk::Apk::new()),
+        Box::new(rpm::Rpm::new()),
+    ]
+}
+
+/// Reads a whole file, refusing (without allocating it) one larger than `limit` bytes.
+pub(crate) fn read_limited(content: &mut dyn Read, limit: u64) -> Result<Vec<u8>, String> {
+    let mut buf = Vec::new();
+    content
+        .take(limit + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if buf.len() as u64 > limit {
+        return Err(format!("larger than the {} MiB limit", limit >> 20));
+    }
+    Ok(buf)
+}
+
+/// Records the layer that introduced a package, with its digest and base-image membership.
+pub(crate) fn set_layer(p: &mut Package, layer: usize, ctx: &Context) {
+    p.layer = Some(layer);
+    p.layer_digest = ctx.layers.get(layer).map(|d| d.to_string());
+    p.in_base_image = ctx.base_layers.map(|b| layer < b);
+}
+
+/// The `distro` qualifier for OS purls: `<id>-<version_id>`, or just the id.
+pub(crate) fn distro(os: &drydock_image::osrelease::OsRelease) -> Option<String> {
+    let id = os.id.as_deref()?;
+    Some(match os.version_id.as_deref() {
+        Some(v) => format!("{id}-{v}"),
+        None => id.to_string(),
+    })
 }

@@ -1,0 +1,283 @@
+//! One walk over an image (or a root file system directory) feeding every cataloger, then the merge:
+//! layer attribution, OS-owned language packages dropped, a deterministic order.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Read;
+use std::path::Path;
+
+use drydock_image::osrelease::{self, OsRelease};
+use drydock_image::{FileTree, FileVisitor, Image, Kind, Node};
+use serde::Serialize;
+
+use crate::{Cataloger, Context, Package, Warning, all_catalogers};
+
+/// Why an image could not be catalogued at all (problems with single files are [`Warning`]s).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error(transparent)]
+    Image(#[from] drydock_image::Error),
+}
+
+/// What was catalogued: the image (or directory) itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Subject {
+    /// A display name: the reference, a local tag, or the source spec.
+    pub name: String,
+    /// The image manifest digest (or config digest when there is no manifest); `None` for directories.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    /// Repository without registry or tag (`library/debian`), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    /// Registry host[:port] of the reference, when it came from one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registry: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config_digest: Option<String>,
+    /// `os/arch[/variant]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// Layer digests, bottom first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<String>,
+}
+
+impl Subject {
+    /// The subject for an opened image.
+    pub fn of_image(image: &Image) -> Subject {
+        let reference = image.reference.as_ref();
+        let name = reference
+            .map(|r| r.to_string())
+            .or_else(|| image.local_name.clone())
+            .unwrap_or_else(|| image.spec.clone());
+        Subject {
+            name,
+            digest: Some(
+                image
+                    .manifest_digest
+                    .as_ref()
+                    .unwrap_or(&image.config_digest)
+                    .to_string(),
+            ),
+            repository: reference.map(|r| r.repository().to_string()),
+            registry: reference.map(|r| r.registry().to_string()),
+            tag: reference
+                .and_then(|r| r.tag().map(str::to_string))
+                .or_else(|| image.local_name.clone().filter(|n| !n.contains('/') && !n.contains(':'))),
+            config_digest: Some(image.config_digest.to_string()),
+            platform: Some(image.platform().to_string()),
+            layers: image.layers().iter().map(|l| l.digest.to_string()).collect(),
+        }
+    }
+}
+
+/// Every package found, the warnings met, the OS, and what was catalogued.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Catalog {
+    pub subject: Subject,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os: Option<OsRelease>,
+    pub packages: Vec<Package>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Knobs for a catalog run.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// How many bottom layers belong to the base image, when the caller knows.
+    pub base_layers: Option<usize>,
+    /// Keep language packages whose metadata an OS package owns (normally they are dropped).
+    pub keep_os_owned: bool,
+}
+
+/// Catalogs an image in one walk of its layers, with extra visitors riding along.
+pub fn catalog_image(image: &Image, extra_visitors: &mut [&mut dyn FileVisitor]) -> Result<Catalog, Error> {
+    catalog_image_with(image, &Options::default(), extra_visitors).map(|(c, _)| c)
+}
+
+/// [`catalog_image`] with options, also returning the merged file view.
+pub fn catalog_image_with(
+    image: &Image,
+    opts: &Options,
+    extra_visitors: &mut [&mut dyn FileVisitor],
+) -> Result<(Catalog, FileTree), Error> {
+    let layers = image.layers().iter().map(|l| l.digest.clone()).collect();
+    let (mut catalog, tree) = run(opts, layers, extra_visitors, |v| Ok(image.walk(v)?))?;
+    catalog.subject = Subject::of_image(image);
+    Ok((catalog, tree))
+}
+
+/// Catalogs a root file system directory as if it were a one-layer image.
+pub fn catalog_dir(
+    root: &Path,
+    opts: &Options,
+    extra_visitors: &mut [&mut dyn FileVisitor],
+) -> Result<(Catalog, FileTree), Error> {
+    let (mut catalog, tree) = run(opts, Vec::new(), extra_visitors, |v| {
+        Ok(drydock_image::rootfs::walk_dir(root, v)?)
+    })?;
+    catalog.subject.name = root.display().to_string();
+    Ok((catalog, tree))
+}
+
+/// Runs `catalogers` over an already-built tree's content source. Exposed for tests and tools that
+/// walk by other means: `walk` must offer files to the visitors it is given and return the tree.
+pub fn catalog_with(
+    catalogers: Vec<Box<dyn Cataloger>>,
+    opts: &Options,
+    layers: Vec<drydock_image::Digest>,
+    extra_visitors: &mut [&mut dyn FileVisitor],
+    walk: impl FnOnce(&mut [&mut dyn FileVisitor]) -> Result<FileTree, Error>,
+) -> Result<(Catalog, FileTree), Error> {
+    let mut catalogers = catalogers;
+    let mut os_visitor = OsReleaseVisitor::default();
+    let tree = {
+        let mut visitors: Vec<&mut dyn FileVisitor> = Vec::with_capacity(catalogers.len() + extra_visitors.len() + 1);
+        visitors.push(&mut os_visitor);
+        for c in catalogers.iter_mut() {
+            visitors.push(&mut **c as &mut dyn FileVisitor);
+        }
+        for v in extra_visitors.iter_mut() {
+            visitors.push(&mut **v);
+        }
+        walk(&mut visitors)?
+    };
+    let os = os_visitor.resolve(&tree);
+    let ctx = Context {
+        os: os.clone(),
+        layers,
+        base_layers: opts.base_layers,
+    };
+    let mut packages = Vec::new();
+    let mut warnings = Vec::new();
+    for c in catalogers {
+        let (p, w) = c.finish(&ctx);
+        packages.extend(p);
+        warnings.extend(w);
+    }
+    attribute_layers(&mut packages, &tree, &ctx);
+    if !opts.keep_os_owned {
+        drop_os_owned(&mut packages, &tree);
+    }
+    sort_packages(&mut packages);
+    warnings.sort_by(|a, b| (a.cataloger, &a.path, &a.message).cmp(&(b.cataloger, &b.path, &b.message)));
+    Ok((
+        Catalog {
+            subject: Subject::default(),
+            os,
+            packages,
+            warnings,
+        },
+        tree,
+    ))
+}
+
+fn run(
+    opts: &Options,
+    layers: Vec<drydock_image::Digest>,
+    extra_visitors: &mut [&mut dyn FileVisitor],
+    walk: impl FnOnce(&mut [&mut dyn FileVisitor]) -> Result<FileTree, Error>,
+) -> Result<(Catalog, FileTree), Error> {
+    catalog_with(all_catalogers(), opts, layers, extra_visitors, walk)
+}
+
+/// Captures both os-release locations; the one `/etc/os-release` resolves to wins.
+#[derive(Default)]
+struct OsReleaseVisitor {
+    found: HashMap<String, String>,
+}
+
+/// os-release files are tiny; anything bigger is not one.
+const OS_RELEASE_LIMIT: u64 = 64 << 10;
+
+impl FileVisitor for OsReleaseVisitor {
+    fn wants(&self, path: &str, node: &Node) -> bool {
+        node.kind == Kind::File && osrelease::PATHS.contains(&path)
+    }
+
+    fn visit(&mut self, path: &str, _node: &Node, content: &mut dyn Read) -> std::io::Result<()> {
+        let mut buf = Vec::new();
+        content.take(OS_RELEASE_LIMIT).read_to_end(&mut buf)?;
+        self.found.insert(path.to_string(), String::from_utf8_lossy(&buf).into_owned());
+        Ok(())
+    }
+}
+
+impl OsReleaseVisitor {
+    fn resolve(&self, tree: &FileTree) -> Option<OsRelease> {
+        for p in osrelease::PATHS {
+            if let Some(text) = self.found.get(p) {
+                return Some(osrelease::parse(text));
+            }
+            // `/etc/os-release` is usually a symlink to `../usr/lib/os-release`.
+            if let Some((real, _)) = tree.resolve(p) {
+                if let Some(text) = self.found.get(&real) {
+                    return Some(osrelease::parse(text));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// For OS packages without a layer yet (apk, rpm): the layer of the first owned file still present.
+fn attribute_layers(packages: &mut [Package], tree: &FileTree, ctx: &Context) {
+    for p in packages.iter_mut().filter(|p| p.kind.is_os() && p.layer.is_none()) {
+        let layer = p.files.iter().find_map(|f| {
+            tree.get(f)
+                .filter(|n| n.kind != Kind::Dir)
+                .or_else(|| tree.resolve(f).map(|(_, n)| n))
+                .map(|n| n.layer)
+        });
+        if let Some(layer) = layer {
+            crate::os::set_layer(p, layer, ctx);
+        }
+    }
+}
+
+/// Drops language packages whose metadata file an OS package lists: the OS package reports them.
+fn drop_os_owned(packages: &mut Vec<Package>, tree: &FileTree) {
+    if !packages.iter().any(|p| !p.kind.is_os()) {
+        return;
+    }
+    let mut owned: HashSet<String> = HashSet::new();
+    for p in packages.iter().filter(|p| p.kind.is_os()) {
+        for f in &p.files {
+            // OS databases name paths as installed (`/lib/...` on merged-/usr systems): key by the
+            // real path too so a walk path matches.
+            if tree.get(f).is_none_or(|n| n.kind == Kind::Symlink) {
+                if let Some((real, _)) = tree.resolve(f) {
+                    owned.insert(real);
+                }
+            }
+            owned.insert(f.clone());
+        }
+    }
+    packages.retain(|p| p.kind.is_os() || !p.locations.iter().any(|l| owned.contains(l)));
+}
+
+/// Sorts packages by type, name, version, arch, purl and first location.
+pub fn sort_packages(packages: &mut [Package]) {
+    packages.sort_by(|a, b| {
+        (a.kind, &a.name, &a.version, &a.arch, &a.purl, &a.locations).cmp(&(
+            b.kind,
+            &b.name,
+            &b.version,
+            &b.arch,
+            &b.purl,
+            &b.locations,
+        ))
+    });
+}
+
+/// Counts per package type, for summaries.
+pub fn counts(packages: &[Package]) -> BTreeMap<crate::PackageType, usize> {
+    let mut m = BTreeMap::new();
+    for p in packages {
+        *m.entry(p.kind).or_insert(0) += 1;
+    }
+    m
+}

@@ -1,0 +1,155 @@
+//! Berkeley DB hash files (`/var/lib/rpm/Packages`): the values of every hash page entry that lives
+//! on overflow pages, which is where rpm's header blobs are. Read from a byte slice, with page
+//! numbers, chains and lengths bounded by the file itself.
+
+const HASH_MAGIC: u32 = 0x0006_1561;
+const PAGE_HEADER: usize = 26;
+const P_HASH_UNSORTED: u8 = 2;
+const P_OVERFLOW: u8 = 7;
+const P_HASH: u8 = 13;
+const H_OFFPAGE: u8 = 3;
+
+/// Why a file is not a readable Berkeley DB hash database.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("bad Berkeley DB file: {0}")]
+pub struct BdbError(pub String);
+
+struct Endian(bool);
+
+impl Endian {
+    fn u32(&self, b: &[u8], at: usize) -> Option<u32> {
+        let s: [u8; 4] = b.get(at..at + 4)?.try_into().ok()?;
+        Some(if self.0 { u32::from_be_bytes(s) } else { u32::from_le_bytes(s) })
+    }
+    fn u16(&self, b: &[u8], at: usize) -> Option<u16> {
+        let s: [u8; 2] = b.get(at..at + 2)?.try_into().ok()?;
+        Some(if self.0 { u16::from_be_bytes(s) } else { u16::from_le_bytes(s) })
+    }
+}
+
+/// Whether the bytes start like a Berkeley DB hash file.
+pub fn is_bdb(b: &[u8]) -> bool {
+    b.get(12..16)
+        .is_some_and(|m| m == HASH_MAGIC.to_le_bytes() || m == HASH_MAGIC.to_be_bytes())
+}
+
+/// Every overflow value in the file, in page order.
+pub fn values(file: &[u8]) -> Result<Vec<Vec<u8>>, BdbError> {
+    let err = |m: String| BdbError(m);
+    let magic = file.get(12..16).ok_or_else(|| err("shorter than its metadata page".into()))?;
+    let endian = if magic == HASH_MAGIC.to_le_bytes() {
+        Endian(false)
+    } else if magic == HASH_MAGIC.to_be_bytes() {
+        Endian(true)
+    } else {
+        return Err(err("not a hash database (wrong magic)".into()));
+    };
+    let page_size = endian.u32(file, 20).unwrap_or(0) as usize;
+    if !(512..=65536).contains(&page_size) || !page_size.is_power_of_two() {
+        return Err(err(format!("page size {page_size}")));
+    }
+    let last_page = endian.u32(file, 32).unwrap_or(0) as usize;
+    let pages_in_file = file.len() / page_size;
+    // The metadata may claim more pages than the file holds (a truncated copy): read what is there.
+    let last_page = last_page.min(pages_in_file.saturating_sub(1));
+    let page = |n: usize| file.get(n * page_size..(n + 1) * page_size);
+    let mut out = Vec::new();
+    for n in 1..=last_page {
+        let Some(p) = page(n) else { break };
+        let ty = p[25];
+        if ty != P_HASH && ty != P_HASH_UNSORTED {
+            continue;
+        }
+        let entries = endian.u16(p, 20).unwrap_or(0) as usize;
+        // Entries alternate key, value; the index array must fit in the page.
+        if PAGE_HEADER + entries * 2 > page_size {
+            return Err(err(format!("page {n} claims {entries} entries")));
+        }
+        for k in (1..entries).step_by(2) {
+            let off = endian.u16(p, PAGE_HEADER + k * 2).unwrap_or(0) as usize;
+            if p.get(off) != Some(&H_OFFPAGE) {
+                continue;
+            }
+            let first = endian.u32(p, off + 4).ok_or_else(|| err(format!("page {n}: entry outside the page")))?;
+            let total = endian.u32(p, off + 8).ok_or_else(|| err(format!("page {n}: entry outside the page")))? as usize;
+            if total > file.len() {
+                return Err(err(format!("page {n}: value of {total} bytes in a smaller file")));
+            }
+            let mut value = Vec::with_capacity(total);
+            let mut next = first as usize;
+            let mut hops = 0usize;
+            while next != 0 {
+                hops += 1;
+                if hops > pages_in_file {
+                    return Err(err(format!("overflow chain from page {first} loops")));
+                }
+                let op = page(next).ok_or_else(|| err(format!("overflow page {next} beyond the file")))?;
+                if op[25] != P_OVERFLOW {
+                    return Err(err(format!("page {next} is not an overflow page")));
+                }
+                let following = endian.u32(op, 16).unwrap_or(0) as usize;
+                let used = endian.u16(op, 22).unwrap_or(0) as usize;
+                let chunk = if following == 0 {
+                    op.get(PAGE_HEADER..PAGE_HEADER + used)
+                        .ok_or_else(|| err(format!("overflow page {next} claims {used} bytes")))?
+                } else {
+                    &op[PAGE_HEADER..]
+                };
+                let room = total.saturating_sub(value.len());
+                value.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                next = following;
+            }
+            out.push(value);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(size: usize, ty: u8, next: u32, entries: u16, used: u16) -> Vec<u8> {
+        let mut p = vec![0u8; size];
+        p[16..20].copy_from_slice(&next.to_le_bytes());
+        p[20..22].copy_from_slice(&entries.to_le_bytes());
+        p[22..24].copy_from_slice(&used.to_le_bytes());
+        p[25] = ty;
+        p
+    }
+
+    fn db(loop_chain: bool) -> Vec<u8> {
+        let size = 512;
+        let mut meta = vec![0u8; size];
+        meta[12..16].copy_from_slice(&HASH_MAGIC.to_le_bytes());
+        meta[20..24].copy_from_slice(&(size as u32).to_le_bytes());
+        meta[32..36].copy_from_slice(&3u32.to_le_bytes());
+        let mut hash = page(size, P_HASH, 0, 2, 0);
+        // key at 500 (inline), value at 400: offpage entry → page 2, 600 bytes.
+        hash[PAGE_HEADER..PAGE_HEADER + 2].copy_from_slice(&500u16.to_le_bytes());
+        hash[PAGE_HEADER + 2..PAGE_HEADER + 4].copy_from_slice(&400u16.to_le_bytes());
+        hash[400] = H_OFFPAGE;
+        hash[404..408].copy_from_slice(&2u32.to_le_bytes());
+        hash[408..412].copy_from_slice(&600u32.to_le_bytes());
+        let mut o1 = page(size, P_OVERFLOW, 3, 0, 0);
+        o1[PAGE_HEADER..].fill(b'a');
+        let used = (600 - (size - PAGE_HEADER)) as u16;
+        let mut o2 = page(size, P_OVERFLOW, if loop_chain { 2 } else { 0 }, 0, used);
+        o2[PAGE_HEADER..PAGE_HEADER + used as usize].fill(b'b');
+        [meta, hash, o1, o2].concat()
+    }
+
+    #[test]
+    fn reads_overflow_chains_and_refuses_loops() {
+        let v = values(&db(false)).unwrap();
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].len(), 600);
+        assert_eq!(v[0][0], b'a');
+        assert_eq!(v[0][599], b'b');
+        assert!(values(&db(true)).is_err());
+        assert!(values(b"not a database at all").is_err());
+        let mut truncated = db(false);
+        truncated.truncate(1100);
+        assert!(values(&truncated).is_err());
+    }
+}

@@ -1,0 +1,299 @@
+//! rpm: the rpmdb in any of its three formats — SQLite `rpmdb.sqlite` (Fedora 33+, RHEL 9),
+//! NDB `Packages.db` (SUSE) and Berkeley DB `Packages` (older) — under `/var/lib/rpm` or
+//! `/usr/lib/sysimage/rpm`. Each yields header blobs that [`header::parse`] reads.
+
+use std::io::Read;
+
+use drydock_image::osrelease::OsRelease;
+use drydock_image::{FileVisitor, Kind, Node};
+
+use super::read_limited;
+use crate::purl::Purl;
+use crate::{Cataloger, Context, Package, PackageType, Warning, license};
+
+pub mod bdb;
+pub mod header;
+pub mod ndb;
+
+pub use header::RpmPackage;
+
+const NAME: &str = "rpm";
+const DIRS: [&str; 2] = ["/var/lib/rpm/", "/usr/lib/sysimage/rpm/"];
+/// Database files by preference: when a directory holds several (a half-done migration), rpm uses
+/// the newest backend.
+const FILES: [&str; 3] = ["rpmdb.sqlite", "Packages.db", "Packages"];
+const DB_LIMIT: u64 = 1 << 30;
+
+/// Why an rpm database could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RpmDbError {
+    #[error(transparent)]
+    Bdb(#[from] bdb::BdbError),
+    #[error(transparent)]
+    Ndb(#[from] ndb::NdbError),
+    #[error("bad SQLite rpmdb: {0}")]
+    Sqlite(String),
+    #[error("not an rpm database (unknown format)")]
+    Unknown,
+}
+
+/// Reads every package header out of an rpmdb file, whatever its format (told by its magic).
+/// Headers that cannot be parsed are returned as errors next to the good ones.
+pub fn read_db(bytes: &[u8]) -> Result<Vec<Result<RpmPackage, header::HeaderError>>, RpmDbError> {
+    let blobs: Vec<Vec<u8>> = if bytes.starts_with(b"SQLite format 3\0") {
+        sqlite_blobs(bytes)?
+    } else if ndb::is_ndb(bytes) {
+        ndb::blobs(bytes)?.into_iter().map(<[u8]>::to_vec).collect()
+    } else if bdb::is_bdb(bytes) {
+        bdb::values(bytes)?
+    } else {
+        return Err(RpmDbError::Unknown);
+    };
+    Ok(blobs.iter().map(|b| header::parse(b)).collect())
+}
+
+/// Loads the database into an in-memory SQLite (nothing is written to disk) and reads the blobs.
+fn sqlite_blobs(bytes: &[u8]) -> Result<Vec<Vec<u8>>, RpmDbError> {
+    let e = |x: rusqlite::Error| RpmDbError::Sqlite(x.to_string());
+    if bytes.len() < 100 {
+        return Err(RpmDbError::Sqlite("shorter than its header".into()));
+    }
+    // A WAL-mode file (format bytes 2) cannot be opened in memory; as a legacy file it reads the same.
+    let mut head = [0u8; 100];
+    head.copy_from_slice(&bytes[..100]);
+    if head[18] == 2 {
+        head[18] = 1;
+    }
+    if head[19] == 2 {
+        head[19] = 1;
+    }
+    let reader = (&head[..]).chain(&bytes[100..]);
+    let mut conn = rusqlite::Connection::open_in_memory().map_err(e)?;
+    conn.deserialize_read_exact(rusqlite::MAIN_DB, reader, bytes.len(), true)
+        .map_err(e)?;
+    let mut stmt = conn.prepare("SELECT blob FROM Packages ORDER BY hnum").map_err(e)?;
+    let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0)).map_err(e)?;
+    rows.collect::<Result<Vec<_>, _>>().map_err(e)
+}
+
+/// `[epoch:]version-release`, the form rpm compares.
+pub fn full_version(p: &RpmPackage) -> String {
+    let vr = if p.release.is_empty() {
+        p.version.clone()
+    } else {
+        format!("{}-{}", p.version, p.release)
+    };
+    match p.epoch {
+        Some(e) => format!("{e}:{vr}"),
+        None => vr,
+    }
+}
+
+/// The purl namespace: the os-release id, else a name derived from the vendor.
+fn namespace(os: Option<&OsRelease>, vendor: &str) -> String {
+    if let Some(id) = os.and_then(|o| o.id.clone()) {
+        return id;
+    }
+    let v = vendor.to_ascii_lowercase();
+    for (needle, ns) in [
+        ("red hat", "redhat"),
+        ("centos", "centos"),
+        ("fedora", "fedora"),
+        ("suse", "suse"),
+        ("rocky", "rocky"),
+        ("alma", "almalinux"),
+        ("oracle", "oracle"),
+        ("amazon", "amazon"),
+        ("microsoft", "mariner"),
+    ] {
+        if v.contains(needle) {
+            return ns.to_string();
+        }
+    }
+    "rpm".to_string()
+}
+
+/// The rpm purl: `pkg:rpm/<ns>/<name>@<version>-<release>?arch=..&epoch=..&distro=..&upstream=..`
+/// (the epoch as a qualifier, as the purl spec, Syft and Trivy have it).
+pub fn purl(os: Option<&OsRelease>, p: &RpmPackage) -> String {
+    let vr = if p.release.is_empty() {
+        p.version.clone()
+    } else {
+        format!("{}-{}", p.version, p.release)
+    };
+    Purl::new("rpm", &p.name)
+        .namespace(&namespace(os, &p.vendor))
+        .version(vr)
+        .qualifier("arch", p.arch.as_str())
+        .qualifier("epoch", p.epoch.map(|e| e.to_string()).unwrap_or_default())
+        .qualifier("distro", os.and_then(super::distro).unwrap_or_default())
+        .qualifier("upstream", p.source_rpm.as_str())
+        .to_string()
+}
+
+/// The rpm cataloger.
+#[derive(Default)]
+pub struct Rpm {
+    /// (path, bytes) of every rpmdb file met; the preferred one per directory is read at the end.
+    dbs: Vec<(String, Vec<u8>)>,
+    warnings: Vec<Warning>,
+}
+
+impl Rpm {
+    /// A fresh cataloger.
+    pub fn new() -> Rpm {
+        Rpm::default()
+    }
+}
+
+fn split(path: &str) -> Option<(&'static str, usize)> {
+    for d in DIRS {
+        if let Some(name) = path.strip_prefix(d) {
+            if let Some(i) = FILES.iter().position(|f| *f == name) {
+                return Some((d, i));
+            }
+        }
+    }
+    None
+}
+
+impl FileVisitor for Rpm {
+    fn wants(&self, path: &str, node: &Node) -> bool {
+        node.kind == Kind::File && split(path).is_some()
+    }
+
+    fn visit(&mut self, path: &str, _node: &Node, content: &mut dyn Read) -> std::io::Result<()> {
+        match read_limited(content, DB_LIMIT) {
+            Ok(b) => self.dbs.push((path.to_string(), b)),
+            Err(message) => self.warnings.push(Warning {
+                cataloger: NAME,
+                path: path.to_string(),
+                message,
+            }),
+        }
+        Ok(())
+    }
+}
+
+impl Cataloger for Rpm {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn finish(mut self: Box<Self>, ctx: &Context) -> (Vec<Package>, Vec<Warning>) {
+        let mut out = Vec::new();
+        let mut dbs = std::mem::take(&mut self.dbs);
+        dbs.sort_by_key(|(p, _)| split(p));
+        let mut done_dirs: Vec<&str> = Vec::new();
+        for (path, bytes) in &dbs {
+            let Some((dir, _)) = split(path) else { continue };
+            if done_dirs.contains(&dir) {
+                continue;
+            }
+            let packages = match read_db(bytes) {
+                Ok(p) => p,
+                Err(e) => {
+                    self.warnings.push(Warning {
+                        cataloger: NAME,
+                        path: path.clone(),
+                        message: e.to_string(),
+                    });
+                    continue;
+                }
+            };
+            done_dirs.push(dir);
+            let mut bad = 0usize;
+            for r in packages {
+                let Ok(rp) = r else {
+                    bad += 1;
+                    continue;
+                };
+                // Imported signing keys are rpmdb entries, not software.
+                if rp.name == "gpg-pubkey" {
+                    continue;
+                }
+                out.push(to_package(&rp, path, ctx));
+            }
+            if bad > 0 {
+                self.warnings.push(Warning {
+                    cataloger: NAME,
+                    path: path.clone(),
+                    message: format!("{bad} package headers could not be read"),
+                });
+            }
+        }
+        (out, self.warnings)
+    }
+}
+
+fn to_package(rp: &RpmPackage, path: &str, ctx: &Context) -> Package {
+    let mut p = Package::new(PackageType::Rpm, &rp.name, full_version(rp), purl(ctx.os.as_ref(), rp));
+    p.arch = Some(rp.arch.clone()).filter(|a| !a.is_empty());
+    if let Some((name, version)) = split_source_rpm(&rp.source_rpm) {
+        p.source_name = Some(name);
+        p.source_version = Some(version);
+    }
+    if !rp.license.is_empty() {
+        p.licenses = vec![rp.license.clone()];
+        p.license_expression = license::expression(&rp.license);
+    }
+    p.files = rp.owned_files();
+    p.locations.push(path.to_string());
+    let md = &mut p.metadata;
+    let mut put = |k: &str, v: String| {
+        if !v.is_empty() {
+            md.insert(k.to_string(), v);
+        }
+    };
+    put("epoch", rp.epoch.map(|e| e.to_string()).unwrap_or_default());
+    put("release", rp.release.clone());
+    put("source-rpm", rp.source_rpm.clone());
+    put("vendor", rp.vendor.clone());
+    put("summary", rp.summary.clone());
+    put("size", rp.size.map(|s| s.to_string()).unwrap_or_default());
+    put("modularity-label", rp.modularity_label.clone());
+    put("sig-md5", rp.sig_md5.clone());
+    p
+}
+
+/// `name-version-release.src.rpm` → (name, version-release).
+pub fn split_source_rpm(s: &str) -> Option<(String, String)> {
+    let base = s.strip_suffix(".rpm")?;
+    let base = base.rsplit_once('.')?.0;
+    let (rest, release) = base.rsplit_once('-')?;
+    let (name, version) = rest.rsplit_once('-')?;
+    Some((name.to_string(), format!("{version}-{release}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_rpm_and_purl() {
+        assert_eq!(
+            split_source_rpm("util-linux-2.32.1-42.el8_8.src.rpm"),
+            Some(("util-linux".into(), "2.32.1-42.el8_8".into()))
+        );
+        let p = RpmPackage {
+            name: "hello".into(),
+            epoch: Some(1),
+            version: "0.0.1".into(),
+            release: "rls".into(),
+            arch: "x86_64".into(),
+            source_rpm: "hello-0.0.1-rls.src.rpm".into(),
+            ..RpmPackage::default()
+        };
+        let os = drydock_image::osrelease::parse("ID=fedora\nVERSION_ID=32\n");
+        assert_eq!(full_version(&p), "1:0.0.1-rls");
+        assert_eq!(
+            purl(Some(&os), &p),
+            "pkg:rpm/fedora/hello@0.0.1-rls?arch=x86_64&distro=fedora-32&epoch=1&upstream=hello-0.0.1-rls.src.rpm"
+        );
+        assert!(read_db(b"garbage").is_err());
+        let mut fake = b"SQLite format 3\0".to_vec();
+        fake.resize(4096, 0xAA);
+        assert!(read_db(&fake).is_err());
+    }
+}
