@@ -69,6 +69,7 @@ impl BlobCache {
         Some(Box::new(EvictOnMismatch {
             inner: VerifyingReader::for_descriptor(file, desc),
             path,
+            done: false,
         }))
     }
 
@@ -181,20 +182,46 @@ pub fn default_root() -> Option<PathBuf> {
 }
 
 /// Removes a cached blob that turned out corrupt, so the next run fetches it again.
-struct EvictOnMismatch<R> {
+struct EvictOnMismatch<R: Read> {
     inner: VerifyingReader<R>,
     path: PathBuf,
+    /// The stream ended (verified) or failed; nothing left to check.
+    done: bool,
+}
+
+fn is_integrity(e: &io::Error) -> bool {
+    e.get_ref()
+        .is_some_and(|inner| inner.is::<crate::blob::IntegrityError>())
 }
 
 impl<R: Read> Read for EvictOnMismatch<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read(buf).inspect_err(|e| {
-            if e.get_ref()
-                .is_some_and(|inner| inner.is::<crate::blob::IntegrityError>())
-            {
-                let _ = std::fs::remove_file(&self.path);
+        match self.inner.read(buf) {
+            Ok(n) => {
+                self.done |= n == 0 && !buf.is_empty();
+                Ok(n)
             }
-        })
+            Err(e) => {
+                self.done = true;
+                if is_integrity(&e) {
+                    let _ = std::fs::remove_file(&self.path);
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+impl<R: Read> Drop for EvictOnMismatch<R> {
+    fn drop(&mut self) {
+        // A reader dropped early (say, a decompressor choked on tampered bytes before the end) has not
+        // been checked; finish hashing the local file so a corrupt copy does not stay in the cache.
+        if !self.done
+            && let Err(e) = io::copy(&mut self.inner, &mut io::sink())
+            && is_integrity(&e)
+        {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
 

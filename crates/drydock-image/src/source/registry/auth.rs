@@ -63,6 +63,14 @@ impl Credentials {
         }
     }
 
+    /// The secret part, for telling credentials apart (never shown).
+    pub(crate) fn secret(&self) -> &str {
+        match self {
+            Credentials::Basic { password, .. } => password,
+            Credentials::IdentityToken { token, .. } | Credentials::RegistryToken(token) => token,
+        }
+    }
+
     /// The `Authorization` value for Basic auth, when these credentials allow it.
     pub(crate) fn basic_header(&self) -> Option<String> {
         match self {

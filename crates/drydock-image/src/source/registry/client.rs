@@ -350,7 +350,16 @@ impl Client {
             .map(str::to_string)
             .unwrap_or_else(|| format!("repository:{}:pull", self.repository));
         let user = creds.map(Credentials::username).unwrap_or("");
-        let key = format!("{realm}\n{service}\n{scope}\n{user}");
+        // Keyed by a hash of the credentials, so a token got with one password never serves another.
+        let key = format!(
+            "{realm}\n{service}\n{scope}\n{}",
+            creds
+                .map(|c| crate::digest::Digest::sha256_of(
+                    format!("{c:?}{}", c.secret()).as_bytes()
+                )
+                .to_string())
+                .unwrap_or_default()
+        );
         let cached = token_cache()
             .lock()
             .expect("token cache lock")

@@ -1,0 +1,504 @@
+//! The registry source against a real registry (Debian's `docker-registry`, pushed to with `skopeo`),
+//! and against a stub only for faults a real registry cannot produce.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use drydock_image::{
+    Error, FileVisitor, Image, Node, OpenOptions, Platform, cache::BlobCache, open,
+};
+use drydock_testkit::registry::{FaultKind, Format, Registry, Stub, multi_layout, tiny_layout};
+
+/// Collects the content of a few files during the walk.
+struct Grab {
+    wanted: Vec<&'static str>,
+    got: BTreeMap<String, String>,
+}
+
+impl FileVisitor for Grab {
+    fn wants(&self, path: &str, _: &Node) -> bool {
+        self.wanted.contains(&path.trim_start_matches('/'))
+    }
+    fn visit(&mut self, path: &str, _: &Node, content: &mut dyn Read) -> std::io::Result<()> {
+        let mut s = String::new();
+        content.read_to_string(&mut s)?;
+        self.got.insert(path.trim_start_matches('/').to_string(), s);
+        Ok(())
+    }
+}
+
+fn read_files(image: &Image) -> drydock_image::Result<BTreeMap<String, String>> {
+    let mut grab = Grab {
+        wanted: vec!["etc/hello", "etc/arch"],
+        got: BTreeMap::new(),
+    };
+    image.walk(&mut [&mut grab])?;
+    Ok(grab.got)
+}
+
+fn opts(cache: &Path) -> OpenOptions {
+    OpenOptions {
+        cache_dir: Some(cache.to_path_buf()),
+        platform: Some(Platform::parse("linux/amd64").unwrap()),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn pulls_oci_and_docker_schema2_pushes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let layout = tiny_layout(tmp.path(), "amd64", "hello registry\n");
+    let reg = Registry::start();
+    reg.push_layout(&layout, "team/app:oci", Format::Oci);
+    reg.push_layout(&layout, "team/app:v2s2", Format::V2s2);
+
+    let o = opts(&tmp.path().join("cache"));
+    let oci = open(&reg.reference("team/app:oci"), &o).unwrap();
+    assert_eq!(oci.source, drydock_image::SourceKind::Registry);
+    assert_eq!(
+        oci.reference.as_ref().unwrap().to_string(),
+        reg.reference("team/app:oci")
+    );
+    assert_eq!(oci.config.architecture, "amd64");
+    assert_eq!(oci.layers().len(), 1);
+    assert!(oci.index_digest.is_none());
+    assert_eq!(read_files(&oci).unwrap()["etc/hello"], "hello registry\n");
+
+    let docker = open(&format!("docker://{}", reg.reference("team/app:v2s2")), &o).unwrap();
+    assert_eq!(
+        docker.manifest.media_type.as_deref(),
+        Some("application/vnd.docker.distribution.manifest.v2+json")
+    );
+    assert_eq!(
+        docker.layers()[0].media_type,
+        "application/vnd.docker.image.rootfs.diff.tar.gzip"
+    );
+    assert_ne!(
+        docker.manifest_digest, oci.manifest_digest,
+        "the two formats are different manifests"
+    );
+    assert_eq!(
+        read_files(&docker).unwrap()["etc/hello"],
+        "hello registry\n"
+    );
+
+    // Opening by the digest the tag resolved to gives the same image.
+    let by_digest = format!(
+        "{}@{}",
+        reg.reference("team/app"),
+        oci.manifest_digest.clone().unwrap()
+    );
+    let again = open(
+        &by_digest,
+        &OpenOptions {
+            no_cache: true,
+            ..o.clone()
+        },
+    )
+    .unwrap();
+    assert_eq!(again.config_digest, oci.config_digest);
+}
+
+#[test]
+fn multi_platform_index_selection_and_listing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let layout = multi_layout(tmp.path(), &["amd64", "arm64"]);
+    let reg = Registry::start();
+    let src = format!("oci:{}:multi", layout.display());
+    reg.push_all(&src, "multi:oci", Format::Oci);
+    reg.push_all(&src, "multi:docker", Format::V2s2);
+
+    for tag in ["multi:oci", "multi:docker"] {
+        let o = OpenOptions {
+            no_cache: true,
+            ..Default::default()
+        };
+        let mut listed: Vec<String> = drydock_image::list_platforms(&reg.reference(tag), &o)
+            .unwrap()
+            .into_iter()
+            .map(|(p, _)| p.to_string())
+            .collect();
+        listed.sort();
+        assert_eq!(listed, ["linux/amd64", "linux/arm64"], "{tag}");
+
+        let arm = OpenOptions {
+            platform: Some(Platform::parse("linux/arm64").unwrap()),
+            ..o.clone()
+        };
+        let image = open(&reg.reference(tag), &arm).unwrap();
+        assert_eq!(image.config.architecture, "arm64", "{tag}");
+        assert!(image.index_digest.is_some());
+        assert_eq!(image.index_platforms.len(), 2);
+        assert_eq!(read_files(&image).unwrap()["etc/arch"], "arm64");
+
+        let s390 = OpenOptions {
+            platform: Some(Platform::parse("linux/s390x").unwrap()),
+            ..o.clone()
+        };
+        let err = open(&reg.reference(tag), &s390).unwrap_err();
+        assert!(matches!(err, Error::NoMatchingPlatform { .. }), "{err}");
+    }
+}
+
+#[test]
+fn basic_auth_from_docker_config() {
+    let tmp = tempfile::tempdir().unwrap();
+    let layout = tiny_layout(tmp.path(), "amd64", "secret stuff\n");
+    let reg = Registry::start_htpasswd("alice", "wonderland");
+    reg.push_layout(&layout, "private/app:1", Format::Oci);
+
+    let good_dir = tmp.path().join("good");
+    std::fs::create_dir_all(&good_dir).unwrap();
+    let good = OpenOptions {
+        docker_config: Some(reg.docker_config(&good_dir, "alice", "wonderland")),
+        no_cache: true,
+        ..Default::default()
+    };
+    let image = open(&reg.reference("private/app:1"), &good).unwrap();
+    assert_eq!(read_files(&image).unwrap()["etc/hello"], "secret stuff\n");
+
+    let bad_dir = tmp.path().join("bad");
+    std::fs::create_dir_all(&bad_dir).unwrap();
+    let bad = OpenOptions {
+        docker_config: Some(reg.docker_config(&bad_dir, "alice", "wrong")),
+        ..good.clone()
+    };
+    let err = open(&reg.reference("private/app:1"), &bad).unwrap_err();
+    assert!(matches!(err, Error::Unauthorized { .. }), "{err}");
+    assert!(err.to_string().contains(&reg.host()), "{err}");
+
+    // No credentials at all: refused with a message saying so.
+    let none = OpenOptions {
+        docker_config: Some(tmp.path().join("missing.json")),
+        ..good
+    };
+    let err = open(&reg.reference("private/app:1"), &none).unwrap_err();
+    assert!(matches!(err, Error::Unauthorized { .. }), "{err}");
+    assert!(err.to_string().contains("credentials"), "{err}");
+}
+
+#[test]
+fn bearer_token_auth_with_podman_auth_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let layout = tiny_layout(tmp.path(), "amd64", "token protected\n");
+    let reg = Registry::start_token("bob", "builder");
+    reg.push_layout(&layout, "tok/app:1", Format::Oci);
+
+    // Podman's auth.json has the same `auths` shape; `auth_file` points at it.
+    let good_dir = tmp.path().join("good");
+    std::fs::create_dir_all(&good_dir).unwrap();
+    let auth_file = reg.docker_config(&good_dir, "bob", "builder");
+    let good = OpenOptions {
+        auth_file: Some(auth_file),
+        no_cache: true,
+        ..Default::default()
+    };
+    let before = reg.token_requests();
+    let image = open(&reg.reference("tok/app:1"), &good).unwrap();
+    assert_eq!(
+        read_files(&image).unwrap()["etc/hello"],
+        "token protected\n"
+    );
+    let fetched = reg.token_requests() - before;
+    assert_eq!(fetched, 1, "one token for the whole pull");
+    // The token is cached for the run: a second open asks the token service nothing.
+    open(&reg.reference("tok/app:1"), &good).unwrap();
+    assert_eq!(reg.token_requests() - before, 1);
+
+    let bad_dir = tmp.path().join("bad");
+    std::fs::create_dir_all(&bad_dir).unwrap();
+    let bad = OpenOptions {
+        auth_file: Some(reg.docker_config(&bad_dir, "bob", "nope")),
+        ..good.clone()
+    };
+    let err = open(&reg.reference("tok/app:1"), &bad).unwrap_err();
+    assert!(matches!(err, Error::Unauthorized { .. }), "{err}");
+    assert!(err.to_string().contains("bob"), "{err}");
+
+    // Anonymous: the token service grants nothing and the registry refuses.
+    let anon = OpenOptions {
+        auth_file: Some(tmp.path().join("missing.json")),
+        ..good
+    };
+    let err = open(&reg.reference("tok/app:1"), &anon).unwrap_err();
+    assert!(matches!(err, Error::Unauthorized { .. }), "{err}");
+}
+
+#[test]
+fn cache_serves_digest_references_offline_and_rejects_corruption() {
+    let tmp = tempfile::tempdir().unwrap();
+    let layout = tiny_layout(tmp.path(), "amd64", "cached content\n");
+    let mut reg = Registry::start();
+    reg.push_layout(&layout, "cache/app:1", Format::Oci);
+    let cache_dir = tmp.path().join("cache");
+    let o = opts(&cache_dir);
+
+    let first = open(&reg.reference("cache/app:1"), &o).unwrap();
+    assert_eq!(read_files(&first).unwrap()["etc/hello"], "cached content\n");
+    let cache = BlobCache::at(&cache_dir);
+    let layer = first.layers()[0].clone();
+    let manifest_digest = first.manifest_digest.clone().unwrap();
+    assert!(cache.contains(&layer), "layer cached after the walk");
+    assert!(cache.path_of(&first.config_digest).is_file());
+    assert!(cache.path_of(&manifest_digest).is_file());
+    // Nothing but verified blobs: no temporary files left.
+    let leftovers: Vec<_> = std::fs::read_dir(cache_dir.join("blobs/sha256"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // With the registry gone, the digest reference opens from the cache alone.
+    reg.stop();
+    let by_digest = format!("{}@{manifest_digest}", reg.reference("cache/app"));
+    let offline = open(&by_digest, &o).unwrap();
+    assert_eq!(offline.config_digest, first.config_digest);
+    assert_eq!(
+        read_files(&offline).unwrap()["etc/hello"],
+        "cached content\n"
+    );
+
+    // Without the cache the same reference needs the registry, which is gone.
+    let err = open(
+        &by_digest,
+        &OpenOptions {
+            no_cache: true,
+            ..o.clone()
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::Unreachable { .. }), "{err}");
+
+    // A tampered cached layer is detected, not trusted, and removed.
+    let path = cache.path_of(&layer.digest);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&path, &bytes).unwrap();
+    let image = open(&by_digest, &o).unwrap();
+    let err = read_files(&image).unwrap_err();
+    assert!(
+        matches!(&err, Error::DigestMismatch { blob, .. } if *blob == layer.digest)
+            || err.to_string().contains(&layer.digest.to_string()),
+        "{err}"
+    );
+    assert!(!path.exists(), "corrupt cached blob is evicted");
+}
+
+#[test]
+fn unknown_tag_and_closed_port() {
+    let tmp = tempfile::tempdir().unwrap();
+    let layout = tiny_layout(tmp.path(), "amd64", "x\n");
+    let reg = Registry::start();
+    reg.push_layout(&layout, "team/app:1", Format::Oci);
+    let o = OpenOptions {
+        no_cache: true,
+        ..Default::default()
+    };
+    let err = open(&reg.reference("team/app:nope"), &o).unwrap_err();
+    assert!(matches!(err, Error::NotFound(_)), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("manifest nope of team/app at 127.0.0.1:"),
+        "{msg}"
+    );
+    let err = open(&reg.reference("team/other:1"), &o).unwrap_err();
+    assert!(matches!(err, Error::NotFound(_)), "{err}");
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let started = Instant::now();
+    let err = open(&format!("127.0.0.1:{port}/team/app:1"), &o).unwrap_err();
+    assert!(matches!(err, Error::Unreachable { .. }), "{err}");
+    assert!(
+        err.to_string().contains(&format!("127.0.0.1:{port}")),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "refused connections are not retried at length"
+    );
+}
+
+// ---- Faults a real registry cannot be made to produce: a stub serving a real layout. ----
+
+fn stub_setup(content: &str) -> (tempfile::TempDir, Stub, drydock_image::Image) {
+    let tmp = tempfile::tempdir().unwrap();
+    let layout = tiny_layout(tmp.path(), "amd64", content);
+    let stub = Stub::serve(&layout);
+    // A first, clean open tells the tests the digests to aim faults at.
+    let clean = open(
+        &format!("{}/stub/app:latest", stub.host()),
+        &OpenOptions {
+            no_cache: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    (tmp, stub, clean)
+}
+
+fn no_cache() -> OpenOptions {
+    OpenOptions {
+        no_cache: true,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn stub_wrong_digest_is_a_mismatch_naming_the_blob() {
+    let (_tmp, stub, clean) = stub_setup("digest check\n");
+    let config = clean.config_digest.to_string();
+    stub.fault(&config, 1, FaultKind::Corrupt);
+    let err = open(&format!("{}/stub/app:latest", stub.host()), &no_cache()).unwrap_err();
+    assert!(
+        matches!(&err, Error::DigestMismatch { blob, .. } if blob.to_string() == config),
+        "{err}"
+    );
+    assert!(err.to_string().contains(&config), "{err}");
+
+    // A layer with wrong bytes fails the walk, and is not cached.
+    let layer = clean.layers()[0].digest.clone();
+    stub.fault(&layer.to_string(), 1, FaultKind::Corrupt);
+    let cache = tempfile::tempdir().unwrap();
+    let o = OpenOptions {
+        cache_dir: Some(cache.path().to_path_buf()),
+        ..Default::default()
+    };
+    let image = open(&format!("{}/stub/app:latest", stub.host()), &o).unwrap();
+    let err = read_files(&image).unwrap_err();
+    assert!(err.to_string().contains(&layer.to_string()), "{err}");
+    assert!(!BlobCache::at(cache.path()).path_of(&layer).exists());
+
+    // A manifest whose bytes do not match Docker-Content-Digest is refused.
+    stub.fault("/manifests/latest", 1, FaultKind::Corrupt);
+    let err = open(&format!("{}/stub/app:latest", stub.host()), &no_cache()).unwrap_err();
+    assert!(
+        matches!(err, Error::DigestMismatch { .. } | Error::Malformed { .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn stub_truncated_blob_resumes_once_and_fails_when_persistent() {
+    let (_tmp, stub, clean) = stub_setup("truncation\n");
+    let layer = clean.layers()[0].digest.to_string();
+    stub.fault(&layer, 1, FaultKind::Truncate);
+    let image = open(&format!("{}/stub/app:latest", stub.host()), &no_cache()).unwrap();
+    assert_eq!(read_files(&image).unwrap()["etc/hello"], "truncation\n");
+    let hits = stub
+        .requests()
+        .iter()
+        .filter(|r| r.target.contains(&layer))
+        .count();
+    assert_eq!(
+        hits, 2,
+        "a truncated try, then a resumed one (opening alone reads no layer)"
+    );
+
+    stub.fault(&layer, usize::MAX, FaultKind::Truncate);
+    let image = open(&format!("{}/stub/app:latest", stub.host()), &no_cache()).unwrap();
+    let err = read_files(&image).unwrap_err();
+    assert!(err.to_string().contains(&layer), "{err}");
+}
+
+#[test]
+fn stub_500_then_success_is_retried() {
+    let (_tmp, stub, clean) = stub_setup("retry\n");
+    let config = clean.config_digest.to_string();
+    stub.fault(&config, 2, FaultKind::Status(500));
+    let image = open(&format!("{}/stub/app:latest", stub.host()), &no_cache()).unwrap();
+    assert_eq!(image.config_digest, clean.config_digest);
+    let hits = stub
+        .requests()
+        .iter()
+        .filter(|r| r.target.contains(&config))
+        .count();
+    assert_eq!(hits, 1 + 3, "clean open, two 500s, one success");
+}
+
+#[test]
+fn stub_429_with_retry_after_waits() {
+    let (_tmp, stub, clean) = stub_setup("rate limit\n");
+    stub.fault("/manifests/latest", 1, FaultKind::RetryAfter(429, 1));
+    let started = Instant::now();
+    let image = open(&format!("{}/stub/app:latest", stub.host()), &no_cache()).unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After honoured"
+    );
+    assert_eq!(image.manifest_digest, clean.manifest_digest);
+}
+
+#[test]
+fn stub_permanent_500_is_a_clear_error() {
+    let (_tmp, stub, _clean) = stub_setup("down\n");
+    stub.fault("/manifests/latest", usize::MAX, FaultKind::Status(500));
+    let err = open(&format!("{}/stub/app:latest", stub.host()), &no_cache()).unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, Error::Registry { .. }), "{msg}");
+    assert!(
+        msg.contains("HTTP 500") && msg.contains("after 4 attempts"),
+        "{msg}"
+    );
+    assert!(msg.contains("manifest latest of stub/app"), "{msg}");
+    assert!(!msg.contains('\n'));
+}
+
+#[test]
+fn stub_redirect_to_other_host_drops_authorization() {
+    let tmp = tempfile::tempdir().unwrap();
+    let layout = tiny_layout(tmp.path(), "amd64", "redirected\n");
+    let storage = Stub::serve(&layout);
+    let registry = Stub::serve_with_basic(&layout, "carol", "pw");
+    // Blobs live "elsewhere": localhost is another host than 127.0.0.1 as far as HTTP is concerned.
+    registry.fault(
+        "/blobs/",
+        usize::MAX,
+        FaultKind::Redirect(format!("http://localhost:{}", storage.port())),
+    );
+    let cfg_dir = tmp.path().join("cfg");
+    std::fs::create_dir_all(&cfg_dir).unwrap();
+    let auth = base64_config(&cfg_dir, &registry.host(), "carol", "pw");
+    let o = OpenOptions {
+        docker_config: Some(auth),
+        no_cache: true,
+        ..Default::default()
+    };
+    let image = open(&format!("{}/stub/app:latest", registry.host()), &o).unwrap();
+    assert_eq!(read_files(&image).unwrap()["etc/hello"], "redirected\n");
+    let got = storage.requests();
+    assert!(
+        got.iter().any(|r| r.target.contains("/blobs/")),
+        "blobs came from storage"
+    );
+    assert!(
+        got.iter().all(|r| r.header("authorization").is_none()),
+        "credentials leaked: {got:?}"
+    );
+    assert!(
+        registry
+            .requests()
+            .iter()
+            .any(|r| r.header("authorization").is_some()),
+        "the registry itself did get credentials"
+    );
+}
+
+fn base64_config(dir: &Path, host: &str, user: &str, pass: &str) -> std::path::PathBuf {
+    use base64::Engine as _;
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
+    let path = dir.join("config.json");
+    std::fs::write(
+        &path,
+        format!(r#"{{"auths":{{"http://{host}/":{{"auth":"{auth}"}}}}}}"#),
+    )
+    .unwrap();
+    path
+}
