@@ -1,0 +1,268 @@
+//! Guards the fixture contract of `scripts/build-test-images`: every image exists in its three
+//! forms, the layouts are valid OCI layouts and the truth files agree with each other.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+
+use drydock_testkit::images::{self, ALPINE, DEBIAN, MULTI};
+
+fn assert_layout(dir: &Path) {
+    let layout = fs::read_to_string(dir.join("oci-layout"))
+        .unwrap_or_else(|e| panic!("{}: no oci-layout: {e}", dir.display()));
+    assert!(
+        layout.contains("\"imageLayoutVersion\":\"1.0.0\""),
+        "{}: bad oci-layout {layout}",
+        dir.display()
+    );
+    let index = fs::read_to_string(dir.join("index.json"))
+        .unwrap_or_else(|e| panic!("{}: no index.json: {e}", dir.display()));
+    assert!(
+        index.contains("\"schemaVersion\":2"),
+        "{}: {index}",
+        dir.display()
+    );
+    assert!(
+        index.contains("\"org.opencontainers.image.ref.name\":\"latest\""),
+        "{}: no tag latest in {index}",
+        dir.display()
+    );
+    // Every digest index.json names must be a blob of the layout.
+    for digest in digests(&index) {
+        assert!(
+            dir.join("blobs/sha256").join(&digest).is_file(),
+            "{}: index.json names missing blob {digest}",
+            dir.display()
+        );
+    }
+}
+
+/// The hex parts of every `sha256:` digest in a JSON text.
+fn digests(json: &str) -> Vec<String> {
+    json.split("sha256:")
+        .skip(1)
+        .map(|rest| rest.chars().take_while(char::is_ascii_hexdigit).collect())
+        .filter(|hex: &String| hex.len() == 64)
+        .collect()
+}
+
+fn assert_image(name: &str) {
+    assert_layout(&images::layout(name));
+    for archive in [images::oci_archive(name), images::docker_archive(name)] {
+        let len = fs::metadata(&archive).unwrap().len();
+        assert!(
+            len > 10_240,
+            "{} is too small ({len} bytes)",
+            archive.display()
+        );
+    }
+    let files = images::truth_tsv(name, "files.tsv");
+    assert!(
+        files.len() > 100,
+        "{name}: files.tsv has {} rows",
+        files.len()
+    );
+    for row in &files {
+        assert_eq!(row.len(), 4, "{name}: files.tsv row {row:?}");
+        assert!(row[0].starts_with('/'), "{name}: files.tsv path {row:?}");
+        assert!(
+            ["f", "d", "l", "h"].contains(&row[1].as_str()),
+            "{name}: files.tsv type {row:?}"
+        );
+    }
+    let paths: BTreeSet<&str> = files.iter().map(|r| r[0].as_str()).collect();
+    assert!(paths.contains("/etc/passwd"), "{name}: no /etc/passwd");
+    assert!(!images::truth(name, "passwd").is_empty(), "{name}: passwd");
+    assert!(
+        images::truth(name, "os-release").contains("ID="),
+        "{name}: os-release"
+    );
+    let config = images::truth(name, "config.json");
+    assert!(config.contains("\"user\""), "{name}: config.json {config}");
+    let layers: usize = images::truth(name, "layers.txt").trim().parse().unwrap();
+    assert!((1..=3).contains(&layers), "{name}: layers.txt {layers}");
+}
+
+fn dpkg_names(name: &str) -> BTreeSet<String> {
+    let rows = images::truth_tsv(name, "dpkg.tsv");
+    for row in &rows {
+        assert_eq!(row.len(), 3, "{name}: dpkg.tsv row {row:?}");
+        assert!(
+            !row[1].is_empty() && !row[2].is_empty(),
+            "{name}: dpkg.tsv {row:?}"
+        );
+    }
+    rows.into_iter().map(|r| r[0].clone()).collect()
+}
+
+#[test]
+fn every_debian_image_is_built_with_its_truth() {
+    for name in DEBIAN {
+        assert_image(name);
+    }
+}
+
+#[test]
+fn minbase_has_the_bookworm_minbase_package_set() {
+    let pkgs = dpkg_names("minbase");
+    assert!(
+        (80..=100).contains(&pkgs.len()),
+        "minbase: {} packages",
+        pkgs.len()
+    );
+    for p in ["base-files", "bash", "dpkg", "libc6", "apt"] {
+        assert!(pkgs.contains(p), "minbase lacks {p}");
+    }
+    assert!(!pkgs.contains("usrmerge"), "merged-usr hook not used");
+    assert!(images::truth("minbase", "os-release").contains("VERSION_CODENAME=bookworm"));
+    assert_eq!(images::truth("minbase", "layers.txt").trim(), "1");
+}
+
+#[test]
+fn python_and_app_stack_layers_on_minbase() {
+    let base = dpkg_names("minbase");
+    let python = dpkg_names("python");
+    assert!(python.is_superset(&base), "python lost minbase packages");
+    for p in ["python3", "python3-pip", "python3-venv", "python3.11"] {
+        assert!(python.contains(p), "python lacks {p}");
+    }
+    assert_eq!(
+        dpkg_names("app"),
+        python,
+        "the app layer installs no dpkg package"
+    );
+    assert_eq!(images::truth("python", "layers.txt").trim(), "2");
+    assert_eq!(images::truth("app", "layers.txt").trim(), "3");
+}
+
+#[test]
+fn app_has_whiteouts_an_opaque_dir_a_venv_and_a_user() {
+    let whiteouts = images::truth_lines("app", "whiteouts.txt");
+    assert!(!whiteouts.is_empty(), "app has no whiteouts");
+    let app: BTreeSet<String> = images::truth_tsv("app", "files.tsv")
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    let python: BTreeSet<String> = images::truth_tsv("python", "files.tsv")
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    for path in &whiteouts {
+        assert!(python.contains(path), "{path} was not in the python image");
+        assert!(!app.contains(path), "{path} still in the app image");
+        let below = format!("{path}/");
+        assert!(
+            !app.iter().any(|p| p.starts_with(&below)),
+            "files under deleted {path} remain"
+        );
+    }
+    for dir in images::truth_lines("app", "opaque.txt") {
+        let below = format!("{dir}/");
+        let lower: Vec<_> = python.iter().filter(|p| p.starts_with(&below)).collect();
+        assert!(!lower.is_empty(), "opaque {dir} hid nothing");
+        assert!(
+            lower.iter().all(|p| !app.contains(*p)),
+            "lower files under opaque {dir} remain"
+        );
+    }
+    assert!(app.contains("/app/main.py"));
+    assert!(app.contains("/opt/venv/bin/python3"));
+
+    let venv: BTreeSet<(String, String)> = images::truth_tsv("app", "venv.tsv")
+        .into_iter()
+        .map(|r| (r[0].to_lowercase(), r[1].clone()))
+        .collect();
+    assert!(venv.contains(&("six".into(), "1.16.0".into())), "{venv:?}");
+    assert!(venv.contains(&("idna".into(), "3.7".into())), "{venv:?}");
+
+    assert!(
+        images::truth("app", "passwd").contains("app:x:1000:1000:"),
+        "no user app"
+    );
+    let config = images::truth("app", "config.json");
+    for needle in [
+        "\"user\": \"app\"",
+        "\"workdir\": \"/app\"",
+        "8080/tcp",
+        "org.opencontainers.image.base.name",
+    ] {
+        assert!(config.contains(needle), "app config.json lacks {needle}");
+    }
+}
+
+#[test]
+fn distroless_has_six_packages_in_status_d_and_no_shell() {
+    for name in ["distroless", "distroless-arm64"] {
+        let pkgs = dpkg_names(name);
+        let want: BTreeSet<String> = [
+            "base-files",
+            "ca-certificates",
+            "libc6",
+            "libssl3",
+            "netbase",
+            "tzdata",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
+        assert_eq!(pkgs, want, "{name}");
+        let files = images::truth_tsv(name, "files.tsv");
+        let paths: BTreeSet<&str> = files.iter().map(|r| r[0].as_str()).collect();
+        for shell in ["/bin/sh", "/usr/bin/sh", "/bin/bash", "/usr/bin/bash"] {
+            assert!(!paths.contains(shell), "{name} has {shell}");
+        }
+        assert!(paths.contains("/var/lib/dpkg/status.d/libc6"), "{name}");
+        assert!(!paths.contains("/var/lib/dpkg/status"), "{name}");
+        assert!(
+            images::truth(name, "passwd").contains("nonroot:x:65532:65532:"),
+            "{name}"
+        );
+        assert!(images::truth(name, "config.json").contains("\"user\": \"65532\""));
+    }
+    assert!(images::truth("distroless-arm64", "config.json").contains("\"arm64\""));
+    let arm_libs = images::truth("distroless-arm64", "files.tsv");
+    assert!(
+        arm_libs.contains("/lib/aarch64-linux-gnu/"),
+        "arm64 libc path"
+    );
+}
+
+#[test]
+fn multi_is_an_index_of_both_platforms() {
+    let dir = images::layout(MULTI);
+    assert_layout(&dir);
+    let index = fs::read_to_string(dir.join("index.json")).unwrap();
+    assert!(index.contains("application/vnd.oci.image.index.v1+json"));
+    let platforms = images::truth_tsv(MULTI, "platforms.tsv");
+    assert_eq!(platforms.len(), 2);
+    let inner_digest = images::truth(MULTI, "index-digest");
+    let inner_hex = inner_digest.trim().trim_start_matches("sha256:");
+    let inner = fs::read_to_string(dir.join("blobs/sha256").join(inner_hex)).unwrap();
+    for row in &platforms {
+        let hex = row[3].trim_start_matches("sha256:");
+        assert!(inner.contains(hex), "index lacks {row:?}");
+        assert!(dir.join("blobs/sha256").join(hex).is_file(), "{row:?}");
+        assert!(inner.contains(&format!("\"architecture\":\"{}\"", row[1])));
+    }
+}
+
+#[test]
+fn conformance_alpine_images_are_built_with_apk_truth() {
+    if !images::has_shared() {
+        panic!("conformance_ test run without the shared directory");
+    }
+    for name in ALPINE {
+        assert_image(name);
+        let rows = images::truth_tsv(name, "apk.tsv");
+        assert!(
+            (10..=20).contains(&rows.len()),
+            "{name}: {} apk packages",
+            rows.len()
+        );
+        let names: BTreeSet<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        for p in ["musl", "busybox", "alpine-baselayout"] {
+            assert!(names.contains(p), "{name} lacks {p}");
+        }
+        assert!(images::truth(name, "os-release").contains("ID=alpine"));
+    }
+}
