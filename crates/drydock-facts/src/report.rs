@@ -1,0 +1,367 @@
+//! The `drydock.inspect/v1` report: the serde structs are the JSON format (documented in
+//! `docs/inspect.md`, checked by `docs/schemas/inspect-v1.schema.json`).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// The schema name every report carries.
+pub const SCHEMA: &str = "drydock.inspect/v1";
+
+/// Everything `drydock inspect` knows about one image.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    pub identity: Identity,
+    pub os: Os,
+    pub libc: Libc,
+    pub shells: Shells,
+    pub package_managers: PackageManagers,
+    pub config: RuntimeConfig,
+    pub user: User,
+    pub runnability: Runnability,
+    pub size: Size,
+    pub risk: Risk,
+    pub runtimes: Vec<Runtime>,
+    /// Problems met while gathering facts that did not stop the run (malformed lines, oversized files).
+    pub warnings: Vec<String>,
+}
+
+/// Where the image came from and what it is.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Identity {
+    /// The source as the user wrote it.
+    pub spec: String,
+    /// `oci-layout`, `oci-archive`, `docker-archive`, `registry` or `directory`.
+    pub source: String,
+    pub reference: Option<String>,
+    /// A name or tag found in a local source (e.g. an OCI layout's `ref.name`).
+    pub local_name: Option<String>,
+    pub index_digest: Option<String>,
+    pub manifest_digest: Option<String>,
+    pub config_digest: Option<String>,
+    /// `os/arch[/variant]` of the chosen image.
+    pub platform: Option<String>,
+    /// Platforms the index offered (empty for a plain manifest).
+    pub index_platforms: Vec<String>,
+    pub created: Option<String>,
+    pub author: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub manifest_annotations: BTreeMap<String, String>,
+    pub descriptor_annotations: BTreeMap<String, String>,
+    /// The base image, from `org.opencontainers.image.base.{name,digest}` annotations (or labels).
+    pub base_image: Option<BaseImage>,
+    pub history: Vec<HistoryEntry>,
+}
+
+/// The image this one was built on, as its annotations declare.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct BaseImage {
+    pub name: Option<String>,
+    pub digest: Option<String>,
+}
+
+/// One build step from the config's history.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct HistoryEntry {
+    pub created: Option<String>,
+    pub created_by: Option<String>,
+    pub comment: Option<String>,
+    /// True when the step made no layer (ENV, CMD, USER…).
+    pub empty_layer: bool,
+}
+
+/// The operating system the image's files say it is.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Os {
+    /// os-release `ID` (lower case), or inferred from a release file.
+    pub id: Option<String>,
+    pub version_id: Option<String>,
+    pub codename: Option<String>,
+    pub pretty_name: Option<String>,
+    /// `debian`, `alpine`, `rhel`, `wolfi`, `suse`, `arch`, or `unknown`.
+    pub family: String,
+    /// A finer version from a distribution release file (`/etc/debian_version` 12.8, `/etc/alpine-release`).
+    pub release_file_version: Option<String>,
+    /// Which file the facts came from.
+    pub source: Option<String>,
+    pub eol: Eol,
+}
+
+/// Support status relative to the report's `today`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Eol {
+    /// `supported`, `eol`, `unknown` or `rolling`.
+    pub state: EolState,
+    /// Last day of free security support (including community LTS where it exists), `YYYY-MM-DD`.
+    pub date: Option<String>,
+    /// Last day of the distribution's regular security support when an LTS phase follows it.
+    pub regular_support_until: Option<String>,
+    /// True while only the LTS phase still supports this release.
+    pub lts: bool,
+    /// Where the date comes from (the bundled table cites its sources).
+    pub source: Option<String>,
+    /// The date the state was computed for.
+    pub as_of: String,
+}
+
+/// Support states.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EolState {
+    Supported,
+    Eol,
+    #[default]
+    Unknown,
+    Rolling,
+}
+
+/// The C library the image's programs link against.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Libc {
+    /// `glibc`, `musl` or `none` (static binaries only, or scratch).
+    pub kind: LibcKind,
+    /// Upstream version (`2.36`, `1.2.5`) when known.
+    pub version: Option<String>,
+    /// The distribution package version when the version came from package metadata.
+    pub package_version: Option<String>,
+    /// How the version was found: `dpkg`, `apk`, `file-name`, `binary`.
+    pub version_source: Option<String>,
+    /// Files that show this libc (loader, libc.so).
+    pub evidence: Vec<String>,
+    /// Another libc also present (e.g. glibc compat on a musl image).
+    pub also_present: Vec<LibcKind>,
+}
+
+/// C library kinds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LibcKind {
+    Glibc,
+    Musl,
+    #[default]
+    None,
+}
+
+/// `/bin/sh` and the other shells.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Shells {
+    pub sh: ShellInfo,
+    /// Shells present (executable) by name: `sh`, `bash`, `dash`, `ash`, `zsh`, `ksh`, `mksh`, `fish`, `busybox`.
+    pub available: Vec<ShellInfo>,
+}
+
+/// One shell path.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ShellInfo {
+    pub name: String,
+    pub path: String,
+    pub present: bool,
+    /// The real file after following symlinks (and hard links).
+    pub resolved: Option<String>,
+    /// What it is: `dash`, `bash`, `busybox-ash`, `zsh`, `mksh`, `ksh`, `toybox`, `fish` or `unknown`.
+    pub kind: Option<String>,
+}
+
+/// Package managers and package databases.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PackageManagers {
+    /// Executable package managers (`dpkg`, `apt`, `apt-get`, `apk`, `rpm`, `dnf`, `microdnf`, `yum`, `pip`, `pip3`, `npm`…).
+    pub tools: Vec<NamedPath>,
+    /// Package databases (`dpkg`, `dpkg-status.d`, `apk`, `rpm`), present even when the tool is not.
+    pub databases: Vec<NamedPath>,
+}
+
+/// A name found at a path.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct NamedPath {
+    pub name: String,
+    pub path: String,
+}
+
+/// The runtime part of the image config.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RuntimeConfig {
+    /// `USER` as written (empty means root).
+    pub user: Option<String>,
+    pub working_dir: Option<String>,
+    pub entrypoint: Option<Vec<String>>,
+    pub cmd: Option<Vec<String>>,
+    pub env: Vec<String>,
+    /// Names of environment variables that look like they hold secrets (values never shown).
+    pub secret_like_env: Vec<String>,
+    pub exposed_ports: Vec<String>,
+    pub volumes: Vec<String>,
+    pub healthcheck: Option<Healthcheck>,
+    pub stop_signal: Option<String>,
+    pub shell: Option<Vec<String>>,
+}
+
+/// The config's healthcheck; durations in nanoseconds as stored.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Healthcheck {
+    pub test: Vec<String>,
+    pub interval_ns: Option<i64>,
+    pub timeout_ns: Option<i64>,
+    pub start_period_ns: Option<i64>,
+    pub retries: Option<i64>,
+}
+
+/// The user the container runs as.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct User {
+    /// The config's `USER` (empty string when unset).
+    pub spec: String,
+    pub name: Option<String>,
+    pub uid: Option<u64>,
+    pub gid: Option<u64>,
+    pub group: Option<String>,
+    pub home: Option<String>,
+    pub login_shell: Option<String>,
+    pub is_root: bool,
+    /// Whether a runtime can resolve the user and group (numeric ids always resolve).
+    pub resolved: bool,
+    /// Whether the uid has an `/etc/passwd` entry.
+    pub in_passwd: bool,
+    pub why: Option<String>,
+}
+
+/// Whether the container's command and healthcheck can start.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Runnability {
+    pub command: RunCheck,
+    pub healthcheck: Option<RunCheck>,
+}
+
+/// The verdict on one command.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RunCheck {
+    /// The full argv (ENTRYPOINT + CMD), or the healthcheck test.
+    pub argv: Vec<String>,
+    /// `exec`, `shell` or `none`.
+    pub form: String,
+    /// The program that must exist (argv[0], or the shell for shell form).
+    pub program: Option<String>,
+    /// Where the program resolved in the image.
+    pub resolved: Option<String>,
+    /// The script interpreter from a `#!` line, when the program is a script.
+    pub interpreter: Option<String>,
+    pub can_run: bool,
+    pub why: String,
+}
+
+/// Size figures.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Size {
+    /// Sum of the layer blobs as stored.
+    pub compressed: u64,
+    /// Sum of the layers' tar streams.
+    pub uncompressed: u64,
+    /// Bytes of regular-file content in the final view.
+    pub content_bytes: u64,
+    /// Regular files (and hard links) in the final view.
+    pub file_count: u64,
+    pub layers: Vec<LayerSize>,
+}
+
+/// One layer's figures.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct LayerSize {
+    pub index: usize,
+    pub digest: Option<String>,
+    pub compressed: u64,
+    pub uncompressed: u64,
+    pub entries: u64,
+    pub whiteouts: u64,
+    /// Bytes of this layer's files still visible in the final view.
+    pub final_bytes: u64,
+    pub created_by: Option<String>,
+}
+
+/// What an attacker or an auditor would look at first.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Risk {
+    pub setuid_setgid: Capped<SpecialFile>,
+    /// Paths anyone may write, outside `/tmp`, `/var/tmp` and `/dev/shm`, symlinks excluded.
+    pub world_writable: Capped<WorldWritable>,
+    /// Compilers and build tools present in the final image.
+    pub build_tools: Vec<NamedPath>,
+    /// Package-manager caches and lists left behind.
+    pub package_leftovers: Vec<Leftover>,
+}
+
+/// A list that stops growing at a limit but keeps counting.
+#[derive(Clone, Debug, Serialize)]
+pub struct Capped<T> {
+    pub total: u64,
+    pub truncated: bool,
+    pub items: Vec<T>,
+}
+
+impl<T> Default for Capped<T> {
+    fn default() -> Self {
+        Capped {
+            total: 0,
+            truncated: false,
+            items: Vec::new(),
+        }
+    }
+}
+
+impl<T> Capped<T> {
+    /// Adds an item, keeping at most `limit`.
+    pub(crate) fn push(&mut self, item: T, limit: usize) {
+        self.total += 1;
+        if self.items.len() < limit {
+            self.items.push(item);
+        } else {
+            self.truncated = true;
+        }
+    }
+}
+
+/// A setuid or setgid file.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SpecialFile {
+    pub path: String,
+    /// Octal permission bits, e.g. `4755`.
+    pub mode: String,
+    pub uid: u64,
+    pub gid: u64,
+    pub setuid: bool,
+    pub setgid: bool,
+}
+
+/// A world-writable path.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct WorldWritable {
+    pub path: String,
+    /// `file`, `dir`, `hardlink`, `chardevice`, `blockdevice` or `fifo`.
+    pub kind: String,
+    pub mode: String,
+    /// A sticky directory (like /tmp) only lets owners delete their entries.
+    pub sticky: bool,
+}
+
+/// A package-manager cache or list directory left in the image.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Leftover {
+    /// `apt-lists`, `apt-archives`, `apt-pkgcache`, `apk-cache`, `pip-cache`, `dnf-cache`, `yum-cache`, `npm-cache`, `yarn-cache`.
+    pub kind: String,
+    pub path: String,
+    pub files: u64,
+    pub bytes: u64,
+}
+
+/// A language runtime.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Runtime {
+    /// `python`, `node`, `java`, `go`, `ruby`, `perl`, `php`.
+    pub name: String,
+    pub version: Option<String>,
+    /// How the version was found: `dpkg`, `apk`, `file` (a version file), `path` (a versioned path).
+    pub version_source: Option<String>,
+    /// The executable or directory that shows the runtime.
+    pub path: String,
+}

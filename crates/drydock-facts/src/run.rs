@@ -1,0 +1,456 @@
+//! Can the container's command and healthcheck start? Shell form needs the shell, exec form needs
+//! its program present, executable for the configured user, and a script's interpreter present.
+
+use std::collections::BTreeMap;
+
+use drydock_image::oci::ContainerConfig;
+use drydock_image::{FileTree, Kind, Node};
+
+use crate::report::{RunCheck, User};
+
+/// The PATH Docker gives a container whose image sets none.
+pub(crate) const DEFAULT_PATH: &str =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// ENTRYPOINT followed by CMD, as the runtime builds argv.
+pub(crate) fn command_argv(cfg: &ContainerConfig) -> Vec<String> {
+    let mut argv: Vec<String> = cfg.entrypoint.clone().unwrap_or_default();
+    argv.extend(cfg.cmd.clone().unwrap_or_default());
+    argv
+}
+
+/// The directories of the image's `PATH` (Docker's default when unset).
+pub(crate) fn search_path(cfg: &ContainerConfig) -> Vec<String> {
+    let path = cfg
+        .env
+        .iter()
+        .rev()
+        .find_map(|e| e.strip_prefix("PATH="))
+        .unwrap_or(DEFAULT_PATH);
+    path.split(':')
+        .filter(|d| !d.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// What the checks need besides the config.
+pub(crate) struct Ctx<'a> {
+    pub tree: &'a FileTree,
+    pub cfg: &'a ContainerConfig,
+    pub shebangs: &'a BTreeMap<String, String>,
+    pub user: &'a User,
+    /// Groups the user belongs to besides its primary one.
+    pub supplementary_gids: Vec<u64>,
+}
+
+/// Checks the container command (ENTRYPOINT + CMD).
+pub(crate) fn check_command(ctx: &Ctx) -> RunCheck {
+    let argv = command_argv(ctx.cfg);
+    if argv.is_empty() {
+        return RunCheck {
+            argv,
+            form: "none".into(),
+            can_run: false,
+            why: "no ENTRYPOINT or CMD: the image needs a command given at `docker run`".into(),
+            ..RunCheck::default()
+        };
+    }
+    let mut check = check_argv(ctx, argv);
+    if check.can_run && !ctx.user.resolved {
+        check.can_run = false;
+        check.why = ctx
+            .user
+            .why
+            .clone()
+            .unwrap_or_else(|| "the user cannot be resolved".into());
+    }
+    check
+}
+
+/// Checks the healthcheck test, if the config has one.
+pub(crate) fn check_healthcheck(ctx: &Ctx) -> Option<RunCheck> {
+    let test = &ctx.cfg.healthcheck.as_ref()?.test;
+    match test.first().map(String::as_str) {
+        None => None,
+        Some("NONE") => Some(RunCheck {
+            argv: test.clone(),
+            form: "none".into(),
+            can_run: true,
+            why: "healthcheck disabled (NONE)".into(),
+            ..RunCheck::default()
+        }),
+        Some("CMD") => {
+            if test.len() < 2 {
+                return Some(RunCheck {
+                    argv: test.clone(),
+                    form: "exec".into(),
+                    can_run: false,
+                    why: "healthcheck CMD has no program".into(),
+                    ..RunCheck::default()
+                });
+            }
+            Some(check_argv(ctx, test[1..].to_vec()))
+        }
+        Some("CMD-SHELL") => {
+            let mut argv = ctx
+                .cfg
+                .shell
+                .clone()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| vec!["/bin/sh".into(), "-c".into()]);
+            argv.extend(test.get(1).cloned());
+            let mut c = check_argv(ctx, argv);
+            c.form = "shell".into();
+            Some(c)
+        }
+        Some(other) => Some(RunCheck {
+            argv: test.clone(),
+            form: "unknown".into(),
+            can_run: false,
+            why: format!("healthcheck test kind {other:?} is not CMD, CMD-SHELL or NONE"),
+            ..RunCheck::default()
+        }),
+    }
+}
+
+fn is_shell_form(argv: &[String]) -> bool {
+    argv.len() >= 2
+        && argv[1] == "-c"
+        && matches!(
+            argv[0].rsplit('/').next(),
+            Some("sh" | "bash" | "ash" | "dash" | "zsh" | "ksh" | "mksh")
+        )
+}
+
+fn check_argv(ctx: &Ctx, argv: Vec<String>) -> RunCheck {
+    let form = if is_shell_form(&argv) {
+        "shell"
+    } else {
+        "exec"
+    };
+    let program = argv[0].clone();
+    let mut out = RunCheck {
+        argv,
+        form: form.into(),
+        program: Some(program.clone()),
+        ..RunCheck::default()
+    };
+    let needs = if form == "shell" {
+        " (shell form needs it)"
+    } else {
+        ""
+    };
+    if program.is_empty() {
+        out.why = "the program is an empty string".into();
+        return out;
+    }
+    let found = find_program(ctx, &program);
+    let Some((path, node)) = found else {
+        out.why = if program.contains('/') {
+            format!("{program} does not exist in the image{needs}")
+        } else {
+            format!(
+                "{program} is not on the image's PATH ({}){needs}",
+                search_path(ctx.cfg).join(":")
+            )
+        };
+        return out;
+    };
+    out.resolved = Some(path.clone());
+    if let Err(why) = executable_by(ctx, &path, node) {
+        out.why = why;
+        return out;
+    }
+    if let Some(line) = ctx.shebangs.get(&path) {
+        out.interpreter = Some(line.clone());
+        if let Err(why) = check_interpreter(ctx, line) {
+            out.why = format!("{path} is a script whose interpreter is missing: {why}");
+            return out;
+        }
+    }
+    out.can_run = true;
+    out.why = if out.interpreter.is_some() {
+        format!("{path} and its interpreter are present and executable")
+    } else {
+        format!("{path} is present and executable")
+    };
+    out
+}
+
+/// Finds a program as execve (with a path) or the runtime's PATH lookup (without) would.
+fn find_program<'a>(ctx: &Ctx<'a>, program: &str) -> Option<(String, &'a Node)> {
+    if program.contains('/') {
+        let abs = if program.starts_with('/') {
+            program.to_string()
+        } else {
+            let wd = ctx
+                .cfg
+                .working_dir
+                .as_deref()
+                .filter(|w| !w.is_empty())
+                .unwrap_or("/");
+            format!("{}/{program}", wd.trim_end_matches('/'))
+        };
+        return resolve_file(ctx.tree, &abs);
+    }
+    search_path(ctx.cfg).iter().find_map(|d| {
+        resolve_file(ctx.tree, &format!("{d}/{program}")).filter(|(_, n)| n.mode & 0o111 != 0)
+    })
+}
+
+/// Resolves a path to a regular file (following symlinks and hard links).
+pub(crate) fn resolve_file<'a>(tree: &'a FileTree, path: &str) -> Option<(String, &'a Node)> {
+    let (mut p, mut n) = tree.resolve(path)?;
+    if n.kind == Kind::Hardlink
+        && let Some(target) = n.link.clone()
+        && let Some((tp, tn)) = tree.resolve(&target)
+    {
+        // The hard link's own mode is the file's; keep its node but name the content's path.
+        if tn.kind == Kind::File {
+            p = tp;
+            n = tn;
+        }
+    }
+    matches!(n.kind, Kind::File | Kind::Hardlink).then_some((p, n))
+}
+
+/// Whether the configured user may execute this file.
+fn executable_by(ctx: &Ctx, path: &str, node: &Node) -> Result<(), String> {
+    if !matches!(node.kind, Kind::File | Kind::Hardlink) {
+        return Err(format!("{path} is not a regular file"));
+    }
+    if node.mode & 0o111 == 0 {
+        return Err(format!("{path} is not executable (mode {:04o})", node.mode));
+    }
+    let (Some(uid), gid) = (ctx.user.uid, ctx.user.gid) else {
+        return Ok(());
+    };
+    if uid == 0 {
+        return Ok(());
+    }
+    let bit = if node.uid == uid {
+        0o100
+    } else if gid == Some(node.gid) || ctx.supplementary_gids.contains(&node.gid) {
+        0o010
+    } else {
+        0o001
+    };
+    if node.mode & bit == 0 {
+        return Err(format!(
+            "{path} (mode {:04o}, owner {}:{}) is not executable by uid {uid}",
+            node.mode, node.uid, node.gid
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a `#!` line's interpreter (and, for `env`, the program it looks up).
+fn check_interpreter(ctx: &Ctx, line: &str) -> Result<(), String> {
+    let mut words = line.split_whitespace();
+    let Some(interp) = words.next() else {
+        return Err("empty #! line".into());
+    };
+    let Some((ipath, inode)) = resolve_file(ctx.tree, interp) else {
+        return Err(format!("{interp} not found"));
+    };
+    executable_by(ctx, &ipath, inode)?;
+    if interp.rsplit('/').next() == Some("env") {
+        let target = words.find(|w| !w.starts_with('-'));
+        if let Some(t) = target
+            && !t.contains('=')
+        {
+            if t.contains('/') {
+                resolve_file(ctx.tree, t).ok_or_else(|| format!("{t} not found"))?;
+            } else if find_program(ctx, t).is_none() {
+                return Err(format!("{t} (run through env) is not on PATH"));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(kind: Kind, mode: u32, link: Option<&str>) -> Node {
+        Node {
+            kind,
+            mode,
+            uid: 0,
+            gid: 0,
+            size: 10,
+            mtime: 0,
+            layer: 0,
+            link: link.map(str::to_string),
+        }
+    }
+
+    fn tree(with_sh: bool) -> FileTree {
+        let mut nodes = vec![
+            (
+                "/bin".to_string(),
+                node(Kind::Symlink, 0o777, Some("usr/bin")),
+            ),
+            ("/usr/bin".to_string(), node(Kind::Dir, 0o755, None)),
+            (
+                "/usr/bin/python3".to_string(),
+                node(Kind::Symlink, 0o777, Some("python3.11")),
+            ),
+            (
+                "/usr/bin/python3.11".to_string(),
+                node(Kind::File, 0o755, None),
+            ),
+            ("/usr/bin/env".to_string(), node(Kind::File, 0o755, None)),
+            ("/app/run.sh".to_string(), node(Kind::File, 0o755, None)),
+            ("/app/tool.py".to_string(), node(Kind::File, 0o755, None)),
+            ("/app/data.txt".to_string(), node(Kind::File, 0o644, None)),
+            ("/app/private".to_string(), node(Kind::File, 0o700, None)),
+        ];
+        if with_sh {
+            nodes.push((
+                "/usr/bin/sh".to_string(),
+                node(Kind::Symlink, 0o777, Some("dash")),
+            ));
+            nodes.push(("/usr/bin/dash".to_string(), node(Kind::File, 0o755, None)));
+        }
+        FileTree::from_nodes(nodes)
+    }
+
+    fn shebangs() -> BTreeMap<String, String> {
+        BTreeMap::from([
+            ("/app/run.sh".to_string(), "/bin/sh".to_string()),
+            (
+                "/app/tool.py".to_string(),
+                "/usr/bin/env python3".to_string(),
+            ),
+        ])
+    }
+
+    fn check(t: &FileTree, cfg: &ContainerConfig, user: &User) -> RunCheck {
+        let s = shebangs();
+        check_command(&Ctx {
+            tree: t,
+            cfg,
+            shebangs: &s,
+            user,
+            supplementary_gids: vec![],
+        })
+    }
+
+    fn root() -> User {
+        User {
+            uid: Some(0),
+            gid: Some(0),
+            is_root: true,
+            resolved: true,
+            ..User::default()
+        }
+    }
+
+    fn cfg(entrypoint: &[&str], cmd: &[&str]) -> ContainerConfig {
+        ContainerConfig {
+            entrypoint: (!entrypoint.is_empty())
+                .then(|| entrypoint.iter().map(|s| s.to_string()).collect()),
+            cmd: (!cmd.is_empty()).then(|| cmd.iter().map(|s| s.to_string()).collect()),
+            ..ContainerConfig::default()
+        }
+    }
+
+    #[test]
+    fn shell_form_needs_sh() {
+        let c = cfg(&[], &["/bin/sh", "-c", "python3 app.py"]);
+        let ok = check(&tree(true), &c, &root());
+        assert!(ok.can_run, "{}", ok.why);
+        assert_eq!(ok.form, "shell");
+        assert_eq!(ok.resolved.as_deref(), Some("/usr/bin/dash"));
+        let bad = check(&tree(false), &c, &root());
+        assert!(!bad.can_run);
+        assert!(bad.why.contains("/bin/sh"), "{}", bad.why);
+    }
+
+    #[test]
+    fn exec_form_on_path_and_absolute() {
+        let t = tree(false);
+        let ok = check(&t, &cfg(&["python3"], &["-m", "http.server"]), &root());
+        assert!(ok.can_run, "{}", ok.why);
+        assert_eq!(ok.form, "exec");
+        assert_eq!(ok.resolved.as_deref(), Some("/usr/bin/python3.11"));
+        assert!(!check(&t, &cfg(&["node"], &[]), &root()).can_run);
+        assert!(!check(&t, &cfg(&["/app/data.txt"], &[]), &root()).can_run);
+        assert!(!check(&t, &cfg(&["/app"], &[]), &root()).can_run);
+        let none = check(&t, &cfg(&[], &[]), &root());
+        assert_eq!((none.form.as_str(), none.can_run), ("none", false));
+        // A relative program with a slash is looked up from the working directory.
+        let mut c = cfg(&["./tool.py"], &[]);
+        c.working_dir = Some("/app".into());
+        assert!(check(&t, &c, &root()).can_run);
+        // A PATH from the image env replaces the default.
+        let mut c = cfg(&["python3"], &[]);
+        c.env = vec!["PATH=/opt/venv/bin".into()];
+        assert!(!check(&t, &c, &root()).can_run);
+    }
+
+    #[test]
+    fn scripts_need_their_interpreter() {
+        let t = tree(false);
+        let bad = check(&t, &cfg(&["/app/run.sh"], &[]), &root());
+        assert!(!bad.can_run);
+        assert!(bad.why.contains("interpreter"), "{}", bad.why);
+        assert!(check(&tree(true), &cfg(&["/app/run.sh"], &[]), &root()).can_run);
+        let py = check(&t, &cfg(&["/app/tool.py"], &[]), &root());
+        assert!(py.can_run, "{}", py.why);
+        assert_eq!(py.interpreter.as_deref(), Some("/usr/bin/env python3"));
+    }
+
+    #[test]
+    fn permissions_and_user() {
+        let t = tree(false);
+        let app = User {
+            uid: Some(1000),
+            gid: Some(1000),
+            resolved: true,
+            ..User::default()
+        };
+        assert!(check(&t, &cfg(&["/app/private"], &[]), &root()).can_run);
+        let denied = check(&t, &cfg(&["/app/private"], &[]), &app);
+        assert!(!denied.can_run);
+        assert!(denied.why.contains("uid 1000"));
+        let ghost = User {
+            resolved: false,
+            why: Some("user \"ghost\" is not in /etc/passwd".into()),
+            ..User::default()
+        };
+        let c = check(&t, &cfg(&["python3"], &[]), &ghost);
+        assert!(!c.can_run);
+        assert!(c.why.contains("ghost"));
+    }
+
+    #[test]
+    fn healthchecks() {
+        let t = tree(false);
+        let s = shebangs();
+        let mut c = cfg(&["python3"], &[]);
+        let hc = |c: &ContainerConfig| {
+            check_healthcheck(&Ctx {
+                tree: &t,
+                cfg: c,
+                shebangs: &s,
+                user: &root(),
+                supplementary_gids: vec![],
+            })
+        };
+        assert!(hc(&c).is_none());
+        c.healthcheck = Some(drydock_image::oci::Healthcheck {
+            test: vec!["CMD-SHELL".into(), "curl -f localhost".into()],
+            ..Default::default()
+        });
+        let h = hc(&c).unwrap();
+        assert_eq!((h.form.as_str(), h.can_run), ("shell", false));
+        c.healthcheck.as_mut().unwrap().test =
+            vec!["CMD".into(), "python3".into(), "-c".into(), "1".into()];
+        assert!(hc(&c).unwrap().can_run);
+        c.healthcheck.as_mut().unwrap().test = vec!["NONE".into()];
+        assert!(hc(&c).unwrap().can_run);
+    }
+}

@@ -1,0 +1,224 @@
+//! Whole reports from small root file systems built in temp directories.
+
+use std::fs;
+use std::os::unix::fs::{PermissionsExt, symlink};
+use std::path::Path;
+
+use drydock_image::oci::ImageConfig;
+use time::macros::date;
+
+use super::*;
+use crate::report::{EolState, LibcKind};
+
+fn write(root: &Path, path: &str, content: &[u8], mode: u32) {
+    let p = root.join(path.trim_start_matches('/'));
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::write(&p, content).unwrap();
+    fs::set_permissions(&p, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn link(root: &Path, path: &str, target: &str) {
+    let p = root.join(path.trim_start_matches('/'));
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    symlink(target, p).unwrap();
+}
+
+fn opts() -> InspectOptions {
+    InspectOptions {
+        today: date!(2026 - 11 - 25),
+    }
+}
+
+fn report_of(root: &Path, config: Option<&ImageConfig>) -> Report {
+    let mut collector = FactsCollector::new(config.unwrap_or(&ImageConfig::default()));
+    let tree = drydock_image::rootfs::walk_dir(root, &mut [&mut collector]).unwrap();
+    report_from_tree("dir:test", &tree, collector, config, &opts())
+}
+
+/// A small merged-usr Debian root with a non-root user and a Python entrypoint.
+fn debian_root(root: &Path) {
+    link(root, "/bin", "usr/bin");
+    link(root, "/lib", "usr/lib");
+    write(root, "/usr/bin/dash", b"\x7fELF dash", 0o755);
+    link(root, "/usr/bin/sh", "dash");
+    write(root, "/usr/bin/python3.11", b"\x7fELF", 0o755);
+    link(root, "/usr/bin/python3", "python3.11");
+    write(
+        root,
+        "/usr/lib/x86_64-linux-gnu/libc.so.6",
+        b"\x7fELF GNU C Library (Debian GLIBC 2.36-9+deb12u9) stable release version 2.36.\n",
+        0o755,
+    );
+    write(
+        root,
+        "/etc/os-release",
+        b"PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\nID=debian\n",
+        0o644,
+    );
+    write(root, "/etc/debian_version", b"12.8\n", 0o644);
+    write(
+        root,
+        "/etc/passwd",
+        b"root:x:0:0:root:/root:/bin/bash\nthis is not a passwd line\napp:x:1000:1000::/home/app:/bin/sh\n",
+        0o644,
+    );
+    write(root, "/etc/group", b"root:x:0:\napp:x:1000:\n", 0o644);
+    write(root, "/var/lib/dpkg/status", b"Package: libc6\nStatus: install ok installed\nVersion: 2.36-9+deb12u9\n\nPackage: python3.11\nStatus: install ok installed\nVersion: 3.11.2-6+deb12u6\n", 0o644);
+    write(
+        root,
+        "/app/main.py",
+        b"#!/usr/bin/env python3\nprint('hi')\n",
+        0o755,
+    );
+    write(root, "/usr/bin/env", b"\x7fELF", 0o755);
+    write(root, "/usr/bin/passwd", b"\x7fELF", 0o4755);
+    write(root, "/srv/shared.txt", b"x", 0o666);
+}
+
+fn app_config() -> ImageConfig {
+    let mut c = ImageConfig::default();
+    c.config.user = Some("app".into());
+    c.config.entrypoint = Some(vec!["/app/main.py".into()]);
+    c.config.env = vec![
+        "PATH=/usr/local/bin:/usr/bin:/bin".into(),
+        "DB_PASSWORD=hunter2".into(),
+    ];
+    c.config.healthcheck = Some(drydock_image::oci::Healthcheck {
+        test: vec!["CMD-SHELL".into(), "true".into()],
+        ..Default::default()
+    });
+    c
+}
+
+#[test]
+fn debian_directory_report() {
+    let dir = tempfile::tempdir().unwrap();
+    debian_root(dir.path());
+    let cfg = app_config();
+    let r = report_of(dir.path(), Some(&cfg));
+    assert_eq!(r.schema, "drydock.inspect/v1");
+    assert_eq!(r.identity.source, "directory");
+    assert_eq!(
+        (r.os.id.as_deref(), r.os.family.as_str()),
+        (Some("debian"), "debian")
+    );
+    assert_eq!(r.os.release_file_version.as_deref(), Some("12.8"));
+    assert_eq!(r.os.eol.state, EolState::Supported);
+    assert!(r.os.eol.lts);
+    assert_eq!(
+        (r.libc.kind, r.libc.version.as_deref()),
+        (LibcKind::Glibc, Some("2.36"))
+    );
+    assert_eq!(r.shells.sh.kind.as_deref(), Some("dash"));
+    assert_eq!(r.shells.sh.resolved.as_deref(), Some("/usr/bin/dash"));
+    assert_eq!(
+        (r.user.uid, r.user.is_root, r.user.resolved),
+        (Some(1000), false, true)
+    );
+    assert!(
+        r.runnability.command.can_run,
+        "{}",
+        r.runnability.command.why
+    );
+    assert_eq!(
+        r.runnability.command.interpreter.as_deref(),
+        Some("/usr/bin/env python3")
+    );
+    assert!(r.runnability.healthcheck.as_ref().unwrap().can_run);
+    assert_eq!(r.config.secret_like_env, ["DB_PASSWORD"]);
+    assert_eq!(r.risk.setuid_setgid.items[0].path, "/usr/bin/passwd");
+    assert_eq!(r.risk.world_writable.items[0].path, "/srv/shared.txt");
+    assert_eq!(r.runtimes[0].version.as_deref(), Some("3.11.2"));
+    assert!(
+        r.warnings.iter().any(|w| w.contains("/etc/passwd")),
+        "{:?}",
+        r.warnings
+    );
+    let mut out = Vec::new();
+    render_table(&r, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("/bin/sh -> /usr/bin/dash (dash)"), "{text}");
+    assert!(text.contains("! setuid/setgid"), "{text}");
+    assert!(text.contains("LTS only"), "{text}");
+}
+
+#[test]
+fn no_shell_image_cannot_run_shell_form_or_scripts() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "/app/server", b"\x7fELF", 0o755);
+    write(
+        dir.path(),
+        "/app/start.sh",
+        b"#!/bin/sh\nexec /app/server\n",
+        0o755,
+    );
+    write(
+        dir.path(),
+        "/etc/passwd",
+        b"nonroot:x:65532:65532::/home/nonroot:/sbin/nologin\n",
+        0o644,
+    );
+    let mut cfg = ImageConfig::default();
+    cfg.config.user = Some("65532".into());
+    cfg.config.cmd = Some(vec!["/bin/sh".into(), "-c".into(), "/app/server".into()]);
+    let r = report_of(dir.path(), Some(&cfg));
+    assert!(!r.shells.sh.present);
+    assert_eq!(r.libc.kind, LibcKind::None);
+    assert!(!r.runnability.command.can_run);
+    assert_eq!(r.runnability.command.form, "shell");
+    assert_eq!(r.user.name.as_deref(), Some("nonroot"));
+    cfg.config.cmd = Some(vec!["/app/start.sh".into()]);
+    let r = report_of(dir.path(), Some(&cfg));
+    assert!(!r.runnability.command.can_run);
+    assert!(
+        r.runnability.command.why.contains("interpreter"),
+        "{}",
+        r.runnability.command.why
+    );
+    cfg.config.cmd = Some(vec!["/app/server".into()]);
+    assert!(
+        report_of(dir.path(), Some(&cfg))
+            .runnability
+            .command
+            .can_run
+    );
+}
+
+#[test]
+fn empty_tree_is_a_report_not_a_panic() {
+    let tree = FileTree::from_nodes(Vec::new());
+    let r = report_from_tree("scratch", &tree, FactsCollector::default(), None, &opts());
+    assert_eq!(r.os.family, "unknown");
+    assert_eq!(r.os.eol.state, EolState::Unknown);
+    assert_eq!(r.libc.kind, LibcKind::None);
+    assert!(!r.runnability.command.can_run);
+    assert!(r.user.is_root);
+    let mut out = Vec::new();
+    render_table(&r, &mut out).unwrap();
+    assert!(String::from_utf8(out).unwrap().contains("no /bin/sh"));
+}
+
+#[test]
+fn garbage_files_do_not_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk: Vec<u8> = (0..5000u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
+        .collect();
+    for p in [
+        "/etc/os-release",
+        "/etc/passwd",
+        "/etc/group",
+        "/var/lib/dpkg/status",
+        "/lib/apk/db/installed",
+        "/usr/local/go/VERSION",
+        "/bin/sh",
+    ] {
+        write(dir.path(), p, &junk, 0o755);
+    }
+    let mut cfg = ImageConfig::default();
+    cfg.config.user = Some(":".into());
+    cfg.config.entrypoint = Some(vec![String::new()]);
+    let r = report_of(dir.path(), Some(&cfg));
+    assert!(!r.runnability.command.can_run);
+    serde_json::to_string(&r).unwrap();
+}
