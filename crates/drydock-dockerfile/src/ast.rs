@@ -432,6 +432,18 @@ impl Dockerfile {
             .and_then(|i| self.stages.get(i))
     }
 
+    /// The instruction whose lines (including heredoc bodies) contain `line`.
+    pub fn instruction_at_line(&self, line: usize) -> Option<&Instruction> {
+        self.instructions
+            .iter()
+            .find(|i| i.full_span().contains_line(line))
+    }
+
+    /// The first instruction starting after `line` (what a `# … ignore=` pragma on `line` applies to).
+    pub fn next_instruction_after(&self, line: usize) -> Option<&Instruction> {
+        self.instructions.iter().find(|i| i.span.start_line > line)
+    }
+
     /// The value of a parser directive, if present (name lower-case).
     pub fn directive(&self, name: &str) -> Option<&str> {
         self.directives
@@ -442,6 +454,18 @@ impl Dockerfile {
 }
 
 impl Instruction {
+    /// The instruction's span extended through its heredoc bodies and terminators.
+    pub fn full_span(&self) -> Span {
+        match self.heredocs.last() {
+            Some(h) if h.span.end_line > self.span.end_line => Span {
+                end_line: h.span.end_line,
+                end_col: h.span.end_col,
+                ..self.span
+            },
+            _ => self.span,
+        }
+    }
+
     /// Whether the arguments are in JSON (exec) form (HEALTHCHECK CMD: whether its command is).
     pub fn is_exec_form(&self) -> bool {
         match &self.args {

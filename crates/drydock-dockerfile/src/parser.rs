@@ -1148,6 +1148,10 @@ fn dump_instruction(inst: &Instruction) -> String {
         s.push(']');
     }
     dump_args(&inst.args, &mut s);
+    if inst.kind == InstructionKind::Unknown {
+        // BuildKit's parseIgnore leaves one empty argument node.
+        s.push_str(" \"\"");
+    }
     s.trim().to_string()
 }
 

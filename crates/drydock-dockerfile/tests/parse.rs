@@ -342,3 +342,19 @@ fn validation_errors() {
         assert!(validate(&df).is_empty(), "{src:?}: {:?}", validate(&df));
     }
 }
+
+#[test]
+fn unknown_instruction_dump_and_line_lookup() {
+    let df = p("FROM a\nfoo bar\nRUN <<EOF\nx\nEOF\n# drydock ignore=X\nUSER 1000\n");
+    assert_eq!(
+        dump(&df),
+        "(from \"a\")\n(foo \"\")\n(run \"<<EOF\")\n(user \"1000\")\n"
+    );
+    assert_eq!(df.instructions[1].keyword, "FOO");
+    assert_eq!(
+        df.instruction_at_line(4).unwrap().kind,
+        InstructionKind::Run
+    );
+    assert_eq!(df.instructions[2].full_span().end_line, 5);
+    assert_eq!(df.next_instruction_after(6).unwrap().user(), Some("1000"));
+}
