@@ -1,0 +1,531 @@
+//! What a base image really contains, and where that knowledge came from.
+//!
+//! Rules never look an image up themselves: they ask a [`BaseResolver`]. [`BundledResolver`] answers from a
+//! table of well-known images compiled into drydock; the CLI can put a resolver that reads the real image in
+//! front of it. Every finding built on a fact names the fact's `source`.
+
+use crate::imageref::ImageRef;
+use std::collections::BTreeSet;
+
+/// Which C library an image's userland links against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Libc {
+    /// GNU libc (Debian, Ubuntu, RHEL, distroless base/cc, Wolfi).
+    Glibc,
+    /// musl (Alpine).
+    Musl,
+    /// No libc at all (scratch, distroless/static).
+    None,
+}
+
+impl Libc {
+    /// Lowercase name for messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Libc::Glibc => "glibc",
+            Libc::Musl => "musl",
+            Libc::None => "no libc",
+        }
+    }
+}
+
+/// Facts about one base image. `None` in a field means "unknown": rules stay silent on unknowns.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BaseFacts {
+    /// Whether `/bin/sh` exists.
+    pub shell: Option<bool>,
+    /// The C library.
+    pub libc: Option<Libc>,
+    /// The default user from the image config; `None` means root (the config's empty `User`).
+    pub user: Option<String>,
+    /// Whether the default user is known at all (a table entry without user knowledge sets this false).
+    pub user_known: bool,
+    /// Python `major.minor` of the interpreter the image ships.
+    pub python: Option<String>,
+    /// Node.js major version.
+    pub node: Option<String>,
+    /// The package manager (`apt`, `apk`, `dnf`, `microdnf`, `yum`), `Some("")` for none.
+    pub package_manager: Option<String>,
+    /// Whether the image config sets an ENTRYPOINT (then a CMD only passes arguments to it).
+    pub entrypoint: Option<bool>,
+    /// Executables known to be present (absolute paths or bare names); `Some` means the list is complete.
+    pub binaries: Option<BTreeSet<String>>,
+    /// Executables known to be absent even though `binaries` is not a complete list.
+    pub absent: BTreeSet<String>,
+    /// Where these facts came from, e.g. `bundled table: gcr.io/distroless/*` or `image oci:/p@sha256:…`.
+    pub source: String,
+}
+
+impl BaseFacts {
+    /// Is an executable (bare name or absolute path) present? `None` = unknown.
+    pub fn has_binary(&self, name: &str) -> Option<bool> {
+        let base = name.rsplit('/').next().unwrap_or(name);
+        if let Some(set) = &self.binaries {
+            let found = set.contains(name)
+                || set.contains(base)
+                || set
+                    .iter()
+                    .any(|p| p.rsplit('/').next() == Some(base) && !name.contains('/'));
+            return Some(found);
+        }
+        if self.absent.contains(base) || self.absent.contains(name) {
+            return Some(false);
+        }
+        None
+    }
+
+    /// `Some(true)` if the default user is root, `None` when unknown.
+    pub fn runs_as_root(&self) -> Option<bool> {
+        if !self.user_known {
+            return None;
+        }
+        Some(match &self.user {
+            None => true,
+            Some(u) => is_root_user(u),
+        })
+    }
+}
+
+/// `root`, `0`, `0:0`, `root:root`, `0:anything`, empty.
+pub fn is_root_user(user: &str) -> bool {
+    let u = user.trim();
+    let name = u.split(':').next().unwrap_or(u).trim();
+    name.is_empty() || name == "root" || name == "0"
+}
+
+/// Answers what a base image contains.
+pub trait BaseResolver {
+    /// Facts for `image_ref` (as written in the Dockerfile, after ARG substitution), or `None` if unknown.
+    fn resolve(&self, image_ref: &str) -> Option<BaseFacts>;
+}
+
+/// A resolver that knows nothing; every fact-based rule stays silent.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoFacts;
+
+impl BaseResolver for NoFacts {
+    fn resolve(&self, _image_ref: &str) -> Option<BaseFacts> {
+        None
+    }
+}
+
+/// Asks each resolver in turn and returns the first answer (e.g. the real image, then the bundled table).
+pub struct FirstOf<'a>(pub Vec<&'a dyn BaseResolver>);
+
+impl BaseResolver for FirstOf<'_> {
+    fn resolve(&self, image_ref: &str) -> Option<BaseFacts> {
+        self.0.iter().find_map(|r| r.resolve(image_ref))
+    }
+}
+
+/// The table of well-known base images compiled into drydock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct BundledResolver;
+
+const BUSYBOX_APPLETS: &[&str] = &[
+    "sh",
+    "ash",
+    "busybox",
+    "ls",
+    "cat",
+    "cp",
+    "mv",
+    "rm",
+    "mkdir",
+    "chmod",
+    "chown",
+    "echo",
+    "env",
+    "grep",
+    "sed",
+    "awk",
+    "find",
+    "tar",
+    "gzip",
+    "gunzip",
+    "wget",
+    "nc",
+    "ping",
+    "ps",
+    "kill",
+    "sleep",
+    "test",
+    "true",
+    "false",
+    "id",
+    "whoami",
+    "head",
+    "tail",
+    "sort",
+    "uniq",
+    "wc",
+    "xargs",
+    "vi",
+    "ln",
+    "touch",
+    "date",
+    "hostname",
+    "nslookup",
+    "top",
+    "du",
+    "df",
+    "tee",
+    "tr",
+    "cut",
+    "which",
+    "su",
+    "adduser",
+    "addgroup",
+    "unzip",
+    "sha256sum",
+    "md5sum",
+    "printf",
+    "pwd",
+    "readlink",
+    "realpath",
+    "dirname",
+    "basename",
+];
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+fn major_minor(v: &str) -> Option<String> {
+    let mut it = v.split('.');
+    let a = it.next()?;
+    let b = it.next()?;
+    if a.chars().all(|c| c.is_ascii_digit()) && !a.is_empty() {
+        let b: String = b.chars().take_while(|c| c.is_ascii_digit()).collect();
+        if !b.is_empty() {
+            return Some(format!("{a}.{b}"));
+        }
+    }
+    None
+}
+
+fn leading_number(v: &str) -> Option<String> {
+    let n: String = v.chars().take_while(|c| c.is_ascii_digit()).collect();
+    (!n.is_empty()).then_some(n)
+}
+
+fn facts(source: &str) -> BaseFacts {
+    BaseFacts {
+        user_known: true,
+        source: format!("bundled table: {source}"),
+        ..BaseFacts::default()
+    }
+}
+
+/// A Debian/Ubuntu or Alpine flavoured official image, judged by its tag's variant suffix.
+fn distro_variant(tag: &str, source: &str) -> BaseFacts {
+    let mut f = facts(source);
+    f.shell = Some(true);
+    if tag.contains("alpine") {
+        f.libc = Some(Libc::Musl);
+        f.package_manager = Some("apk".into());
+        f.absent = set(&["curl", "bash", "git"]);
+    } else if tag.contains("ubi") {
+        f.libc = Some(Libc::Glibc);
+        f.package_manager = Some("microdnf".into());
+    } else if tag.contains("windowsservercore") || tag.contains("nanoserver") {
+        f.shell = None;
+        f.user_known = false;
+    } else {
+        f.libc = Some(Libc::Glibc);
+        f.package_manager = Some("apt".into());
+    }
+    f
+}
+
+impl BaseResolver for BundledResolver {
+    fn resolve(&self, image_ref: &str) -> Option<BaseFacts> {
+        let r = ImageRef::parse(image_ref);
+        if r.has_variable() {
+            return None;
+        }
+        if r.is_scratch() {
+            let mut f = facts("scratch");
+            f.shell = Some(false);
+            f.libc = Some(Libc::None);
+            f.package_manager = Some(String::new());
+            f.binaries = Some(BTreeSet::new());
+            f.entrypoint = Some(false);
+            return Some(f);
+        }
+        let name = r.canonical_name();
+        let tag = r
+            .tag
+            .clone()
+            .unwrap_or_else(|| "latest".into())
+            .to_ascii_lowercase();
+        if let Some(img) = name.strip_prefix("gcr.io/distroless/") {
+            return Some(distroless(img, &tag));
+        }
+        if let Some(img) = name.strip_prefix("cgr.dev/chainguard/") {
+            return Some(chainguard(img, &tag));
+        }
+        let last = name.rsplit('/').next().unwrap_or(&name).to_string();
+        if name.contains("ubi8") || name.contains("ubi9") || name.contains("ubi10") {
+            return Some(ubi(&name, &last));
+        }
+        let official = name.strip_prefix("docker.io/library/")?;
+        let mut f;
+        match official {
+            "alpine" => {
+                f = facts("alpine");
+                f.shell = Some(true);
+                f.libc = Some(Libc::Musl);
+                f.package_manager = Some("apk".into());
+                let mut b = set(BUSYBOX_APPLETS);
+                b.extend(set(&[
+                    "apk",
+                    "/sbin/apk",
+                    "/bin/sh",
+                    "/bin/busybox",
+                    "ssl_client",
+                    "scanelf",
+                ]));
+                f.binaries = Some(b);
+                f.entrypoint = Some(false);
+            }
+            "busybox" => {
+                f = facts("busybox");
+                f.shell = Some(true);
+                f.package_manager = Some(String::new());
+                let mut b = set(BUSYBOX_APPLETS);
+                b.insert("/bin/sh".into());
+                f.binaries = Some(b);
+            }
+            "debian" | "ubuntu" => {
+                f = facts(official);
+                f.shell = Some(true);
+                f.libc = Some(Libc::Glibc);
+                f.package_manager = Some("apt".into());
+                f.absent = set(&[
+                    "curl", "wget", "git", "gcc", "make", "python3", "python", "node",
+                ]);
+                f.entrypoint = Some(false);
+            }
+            "python" => {
+                f = distro_variant(&tag, "python");
+                f.python = major_minor(&tag);
+                f.entrypoint = Some(false);
+                if tag.contains("slim") {
+                    f.absent
+                        .extend(set(&["curl", "wget", "git", "gcc", "make"]));
+                }
+            }
+            "node" => {
+                f = distro_variant(&tag, "node");
+                f.node = leading_number(&tag);
+                f.entrypoint = Some(true);
+                if tag.contains("slim") {
+                    f.absent.extend(set(&["curl", "wget", "git"]));
+                }
+            }
+            "golang" | "rust" | "eclipse-temurin" | "openjdk" | "amazoncorretto" | "ruby"
+            | "php" | "perl" | "maven" | "gradle" | "buildpack-deps" | "nginx" | "httpd"
+            | "redis" | "postgres" => {
+                f = distro_variant(&tag, official);
+                if official == "amazoncorretto" && !tag.contains("alpine") {
+                    f.package_manager = Some("yum".into());
+                }
+            }
+            "fedora" | "rockylinux" | "almalinux" | "centos" | "amazonlinux" | "oraclelinux" => {
+                f = facts(official);
+                f.shell = Some(true);
+                f.libc = Some(Libc::Glibc);
+                f.package_manager = Some(if official == "centos" { "yum" } else { "dnf" }.into());
+            }
+            _ => return None,
+        }
+        Some(f)
+    }
+}
+
+fn distroless(img: &str, tag: &str) -> BaseFacts {
+    let mut f = facts("gcr.io/distroless/*");
+    let debug = tag.contains("debug");
+    f.shell = Some(debug);
+    f.package_manager = Some(String::new());
+    f.user = tag.contains("nonroot").then(|| "nonroot".to_string());
+    let family = img.split('-').next().unwrap_or(img);
+    let debian = img
+        .rsplit('-')
+        .next()
+        .and_then(|s| s.strip_prefix("debian"))
+        .unwrap_or("12")
+        .to_string();
+    f.libc = Some(if family == "static" {
+        Libc::None
+    } else {
+        Libc::Glibc
+    });
+    let mut bins = BTreeSet::new();
+    if debug {
+        bins.extend(set(BUSYBOX_APPLETS));
+        bins.extend(set(&["/busybox/sh", "/busybox/busybox"]));
+    }
+    if family.starts_with("python") {
+        let v = if debian == "11" { "3.9" } else { "3.11" };
+        f.python = Some(v.to_string());
+        bins.extend(set(&["python3", "/usr/bin/python3", "python"]));
+        bins.insert(format!("python{v}"));
+    } else if let Some(v) = family.strip_prefix("nodejs") {
+        f.node = leading_number(v);
+        bins.extend(set(&["node", "/nodejs/bin/node"]));
+    } else if family.starts_with("java") {
+        bins.extend(set(&["java", "/usr/bin/java"]));
+    }
+    f.entrypoint = Some(
+        family.starts_with("python") || family.starts_with("nodejs") || family.starts_with("java"),
+    );
+    f.binaries = Some(bins);
+    f
+}
+
+fn chainguard(img: &str, tag: &str) -> BaseFacts {
+    let mut f = facts("cgr.dev/chainguard/*");
+    let dev = tag.contains("-dev") || tag == "dev";
+    let shell_image = matches!(img, "wolfi-base" | "busybox" | "git" | "bash");
+    f.shell = Some(dev || shell_image);
+    f.libc = Some(if img == "static" {
+        Libc::None
+    } else {
+        Libc::Glibc
+    });
+    f.user = if img == "wolfi-base" || img == "busybox" {
+        None
+    } else {
+        Some("nonroot".to_string())
+    };
+    f.package_manager = Some(if dev || img == "wolfi-base" {
+        "apk".into()
+    } else {
+        String::new()
+    });
+    let version = tag.split('-').next().unwrap_or(tag);
+    if matches!(img, "python" | "node" | "static") {
+        f.entrypoint = Some(img != "static");
+    }
+    match img {
+        "python" => {
+            f.python = major_minor(version);
+            if !dev {
+                f.binaries = Some(set(&[
+                    "python",
+                    "python3",
+                    "/usr/bin/python",
+                    "/usr/bin/python3",
+                ]));
+            }
+        }
+        "node" => {
+            f.node = leading_number(version);
+            if !dev {
+                f.binaries = Some(set(&["node", "/usr/bin/node"]));
+            }
+        }
+        "static" => f.binaries = Some(BTreeSet::new()),
+        _ if !dev && !shell_image => {
+            f.absent = set(&["sh", "bash", "/bin/sh", "curl", "wget", "apk"]);
+        }
+        _ => {}
+    }
+    f
+}
+
+fn ubi(name: &str, last: &str) -> BaseFacts {
+    let mut f = facts("registry.access.redhat.com/ubi*");
+    f.libc = Some(Libc::Glibc);
+    f.shell = Some(true);
+    if last.ends_with("-micro") || last == "ubi-micro" {
+        f.package_manager = Some(String::new());
+        f.shell = None;
+    } else if last.ends_with("-minimal") || last == "ubi-minimal" {
+        f.package_manager = Some("microdnf".into());
+    } else {
+        f.package_manager = Some(if name.contains("ubi8") { "yum" } else { "dnf" }.into());
+    }
+    // Red Hat's language images run as user 1001.
+    if let Some(v) = last.strip_prefix("python-") {
+        f.user = Some("1001".into());
+        if v.len() >= 2 {
+            f.python = Some(format!("{}.{}", &v[..1], &v[1..]));
+        }
+    } else if let Some(v) = last.strip_prefix("nodejs-") {
+        f.user = Some("1001".into());
+        f.node = leading_number(v);
+    }
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distroless_variants() {
+        let r = BundledResolver;
+        let s = r
+            .resolve("gcr.io/distroless/static-debian12:nonroot")
+            .unwrap();
+        assert_eq!(s.shell, Some(false));
+        assert_eq!(s.runs_as_root(), Some(false));
+        assert_eq!(s.libc, Some(Libc::None));
+        let d = r.resolve("gcr.io/distroless/base:debug").unwrap();
+        assert_eq!(d.shell, Some(true));
+        assert_eq!(d.runs_as_root(), Some(true));
+        assert_eq!(d.has_binary("curl"), Some(false));
+        let p = r.resolve("gcr.io/distroless/python3-debian12").unwrap();
+        assert_eq!(p.python.as_deref(), Some("3.11"));
+        assert_eq!(p.has_binary("python3"), Some(true));
+        assert!(p.source.contains("distroless"));
+    }
+
+    #[test]
+    fn chainguard_and_official() {
+        let r = BundledResolver;
+        let c = r.resolve("cgr.dev/chainguard/python:latest").unwrap();
+        assert_eq!(c.shell, Some(false));
+        assert_eq!(c.runs_as_root(), Some(false));
+        let cd = r.resolve("cgr.dev/chainguard/python:latest-dev").unwrap();
+        assert_eq!(cd.shell, Some(true));
+        let py = r.resolve("python:3.12-slim-bookworm").unwrap();
+        assert_eq!(py.python.as_deref(), Some("3.12"));
+        assert_eq!(py.libc, Some(Libc::Glibc));
+        assert_eq!(py.has_binary("curl"), Some(false));
+        let pa = r.resolve("python:3.11-alpine").unwrap();
+        assert_eq!(pa.libc, Some(Libc::Musl));
+        assert_eq!(
+            r.resolve("alpine:3.20").unwrap().has_binary("curl"),
+            Some(false)
+        );
+        assert_eq!(
+            r.resolve("alpine:3.20").unwrap().has_binary("/bin/sh"),
+            Some(true)
+        );
+        assert!(r.resolve("example.com/team/app:1").is_none());
+        assert!(r.resolve("${BASE}").is_none());
+        let micro = r
+            .resolve("registry.access.redhat.com/ubi9/ubi-micro")
+            .unwrap();
+        assert_eq!(micro.package_manager.as_deref(), Some(""));
+        let ubipy = r
+            .resolve("registry.access.redhat.com/ubi9/python-311")
+            .unwrap();
+        assert_eq!(ubipy.python.as_deref(), Some("3.11"));
+        assert_eq!(ubipy.runs_as_root(), Some(false));
+    }
+
+    #[test]
+    fn root_users() {
+        for u in ["root", "0", "0:0", "root:root", "0:1000"] {
+            assert!(is_root_user(u), "{u}");
+        }
+        for u in ["nonroot", "65532", "1000:1000", "app"] {
+            assert!(!is_root_user(u), "{u}");
+        }
+    }
+}

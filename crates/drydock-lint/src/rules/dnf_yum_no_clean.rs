@@ -1,0 +1,111 @@
+use crate::ctx::{Ctx, Sink, cache_mount_covers, removes_path, run_commands};
+use crate::pkg;
+use drydock_dockerfile::ast::InstructionKind;
+
+crate::rules::declare_rule! {
+    /// ## What it does
+    /// Flags `dnf`, `yum`, `microdnf` or `zypper` installs in the final image without a `clean all`
+    /// (`zypper clean`) or removal of `/var/cache/{dnf,yum}` in the same RUN, or a cache mount there.
+    ///
+    /// ## Why is this bad?
+    /// Repository metadata and downloaded RPMs stay in the layer: often 100+ MB on UBI and Fedora bases.
+    ///
+    /// ## Example
+    /// ```dockerfile
+    /// RUN dnf install -y python3
+    /// ```
+    ///
+    /// ## How to fix
+    /// `RUN dnf install -y python3 && dnf clean all`
+    ///
+    /// Overlaps hadolint DL3032 (yum), DL3040 (dnf/microdnf) and DL3036 (zypper). Difference: drydock
+    /// only checks stages that end up in the final image.
+    code: "DD023",
+    name: "dnf-yum-without-clean",
+    severity: Warning,
+    hadolint: ["DL3032", "DL3040", "DL3036"],
+    check: check,
+}
+
+fn check(ctx: &Ctx<'_>, out: &mut Sink) {
+    for ins in ctx.final_image_instructions() {
+        if ins.kind != InstructionKind::Run
+            || cache_mount_covers(
+                ins,
+                &[
+                    "/var/cache/dnf",
+                    "/var/cache/yum",
+                    "/var/cache/zypp",
+                    "/var/cache/libdnf5",
+                ],
+            )
+        {
+            continue;
+        }
+        let cmds = run_commands(ins);
+        let parsed: Vec<_> = cmds.iter().filter_map(pkg::parse).collect();
+        for mgr in ["dnf", "yum", "microdnf", "zypper"] {
+            let installs = parsed.iter().any(|p| p.manager == mgr && p.installs());
+            if !installs {
+                continue;
+            }
+            let cleaned = parsed.iter().any(|p| {
+                p.manager == mgr
+                    && (p.sub == "clean" || p.sub == "cc")
+                    && (mgr == "zypper" || p.args.iter().any(|a| a == "all"))
+            }) || cmds.iter().any(|c| {
+                removes_path(
+                    c,
+                    &[
+                        "/var/cache/dnf",
+                        "/var/cache/yum",
+                        "/var/cache/zypp",
+                        "/var/cache/libdnf5",
+                    ],
+                )
+            });
+            if !cleaned {
+                let fix = if mgr == "zypper" {
+                    "zypper clean".to_string()
+                } else {
+                    format!("{mgr} clean all")
+                };
+                out.emit(&RULE, ins.span, format!("`{mgr} install` leaves its cache in this layer; end the RUN with `&& {fix}`"));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testutil::lines;
+
+    #[test]
+    fn hits_and_misses() {
+        assert_eq!(
+            lines("FROM fedora:40\nRUN dnf install -y x\n", "DD023"),
+            [2]
+        );
+        assert_eq!(
+            lines(
+                "FROM fedora:40\nRUN yum install -y x && dnf clean all\n",
+                "DD023"
+            ),
+            [2]
+        );
+        assert!(
+            lines(
+                "FROM fedora:40\nRUN dnf install -y x && dnf clean all\n",
+                "DD023"
+            )
+            .is_empty()
+        );
+        assert!(
+            lines(
+                "FROM fedora:40\nRUN microdnf install x && rm -rf /var/cache/yum\n",
+                "DD023"
+            )
+            .is_empty()
+        );
+    }
+}
