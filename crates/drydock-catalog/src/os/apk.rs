@@ -128,7 +128,8 @@ pub fn parse_installed(text: &str) -> Result<Vec<ApkEntry>, ApkError> {
             b'a' | b'M' => {
                 // `a:` follows a file, `M:` a directory; both are uid:gid:mode.
                 if let Some(f) = cur.files.last_mut().filter(|_| (b[0] == b'a') == last_is_file) {
-                    let mut it = val.trim().splitn(3, ':');
+                    // Newer apk appends extra attributes (`uid:gid:mode:xattr-digest`).
+                    let mut it = val.trim().split(':');
                     f.owner_uid = it.next().map(str::to_string);
                     f.owner_gid = it.next().map(str::to_string);
                     f.permissions = it.next().map(str::to_string);
