@@ -793,8 +793,9 @@ pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
     words
 }
 
-/// BuildKit's `parseJSON`: `Ok(Some)` for a JSON string array, `Ok(None)` when the text is not
-/// valid JSON (shell-form fallback), `Err` when it is valid JSON holding non-strings.
+/// BuildKit's `parseJSON` (`json.Unmarshal` into `[]any`): `Ok(Some)` for a JSON string array,
+/// `Ok(None)` when the text is not valid JSON, trailing text included (shell-form fallback), `Err`
+/// when it is a valid JSON array holding something other than strings.
 fn parse_json(rest: &str) -> Result<Option<Vec<String>>, ParseError> {
     let s = rest.trim_start().as_bytes();
     if s.first() != Some(&b'[') {
@@ -805,32 +806,40 @@ fn parse_json(rest: &str) -> Result<Option<Vec<String>>, ParseError> {
     let mut non_string = false;
     j.ws();
     if j.peek() == Some(b']') {
-        return Ok(Some(out));
+        j.i += 1;
+    } else {
+        loop {
+            j.ws();
+            if j.peek() == Some(b'"') {
+                match j.string() {
+                    Some(v) => out.push(v),
+                    None => return Ok(None),
+                }
+            } else {
+                if !j.skip_value() {
+                    return Ok(None);
+                }
+                non_string = true;
+            }
+            j.ws();
+            match j.peek() {
+                Some(b',') => j.i += 1,
+                Some(b']') => {
+                    j.i += 1;
+                    break;
+                }
+                _ => return Ok(None),
+            }
+        }
     }
-    loop {
-        j.ws();
-        if j.peek() == Some(b'"') {
-            match j.string() {
-                Some(v) => out.push(v),
-                None => return Ok(None),
-            }
-        } else {
-            if !j.skip_value() {
-                return Ok(None);
-            }
-            non_string = true;
-        }
-        j.ws();
-        match j.peek() {
-            Some(b',') => j.i += 1,
-            Some(b']') => break,
-            _ => return Ok(None),
-        }
+    j.ws();
+    if j.i != s.len() {
+        return Ok(None);
     }
     if non_string {
         return Err(ParseError::new(
             ParseErrorKind::NotStringArray,
-            "dockerfile: when using JSON array syntax, arrays must be comprised of strings only",
+            "when using JSON array syntax, arrays must be comprised of strings only",
             Span::default(),
         ));
     }
@@ -1200,9 +1209,12 @@ mod tests {
     fn json_forms() {
         assert_eq!(parse_json("[]").unwrap(), Some(vec![]));
         assert_eq!(
-            parse_json("[\"a\", \"b\"] tail").unwrap(),
+            parse_json("[\"a\", \"b\"]  ").unwrap(),
             Some(vec!["a".into(), "b".into()])
         );
+        // json.Unmarshal rejects trailing text: shell form, even around non-strings.
+        assert_eq!(parse_json("[\"a\"] tail").unwrap(), None);
+        assert_eq!(parse_json("[1] tail").unwrap(), None);
         assert_eq!(parse_json("['a']").unwrap(), None);
         assert_eq!(parse_json("[\"a\"").unwrap(), None);
         assert!(parse_json("[\"a\", [\"b\"]]").is_err());
