@@ -358,12 +358,6 @@ impl<'a> Lexer<'a> {
                     chs.push(c);
                 }
                 let raw_esc = modifier == '#' || modifier == '%';
-                if null_is_unset && raw_esc {
-                    return Err(err(
-                        ParseErrorKind::BadSubstitution,
-                        format!("unsupported modifier ({chs}) in substitution"),
-                    ));
-                }
                 let (word, _) = self.process_stop_on(Some('}'), raw_esc).map_err(|e| {
                     if self.peek().is_none() {
                         err(ParseErrorKind::BadSubstitution, "syntax error: missing '}'")
@@ -412,7 +406,7 @@ impl<'a> Lexer<'a> {
                             Some(rest) => (true, rest.to_string()),
                             None => (false, word),
                         };
-                        Ok(trim_pattern(&value, &pat, greedy, modifier == '#'))
+                        trim_pattern(&value, &pat, greedy, modifier == '#')
                     }
                     _ => Err(err(
                         ParseErrorKind::BadSubstitution,
@@ -451,7 +445,7 @@ impl<'a> Lexer<'a> {
                     }
                     return Ok(String::new());
                 };
-                Ok(replace_pattern(&value, &pattern, &repl, all))
+                replace_pattern(&value, &pattern, &repl, all)
             }
             c => Err(err(
                 ParseErrorKind::BadSubstitution,
@@ -484,52 +478,67 @@ impl<'a> Lexer<'a> {
     }
 }
 
-/// Shell glob match of a whole string (`*`, `?`, `[…]`, `\x`).
-fn glob_match(pat: &[char], s: &[char]) -> bool {
+/// One element of a substitution pattern (BuildKit's `convertShellPatternToRegex`: `*`, `?`, and
+/// `\\` escapes of `*`, `?`, `\\`, `}` and `/`; no bracket expressions).
+#[derive(Clone, Copy, PartialEq)]
+enum Pat {
+    Star,
+    Any,
+    Lit(char),
+}
+
+fn compile_pattern(pat: &str) -> Result<Vec<Pat>, ParseError> {
+    let chars: Vec<char> = pat.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '*' => out.push(Pat::Star),
+            '?' => out.push(Pat::Any),
+            '\\' => match chars.get(i + 1) {
+                Some('}' | '/') => {}
+                Some(&c @ ('*' | '?' | '\\')) => {
+                    out.push(Pat::Lit(c));
+                    i += 1;
+                }
+                other => {
+                    let c = other.map(|c| c.to_string()).unwrap_or_default();
+                    return Err(err(
+                        ParseErrorKind::BadSubstitution,
+                        format!("invalid pattern ({pat}) in substitution: invalid escape '\\{c}'"),
+                    ));
+                }
+            },
+            c => out.push(Pat::Lit(c)),
+        }
+        i += 1;
+    }
+    Ok(out)
+}
+
+/// Whole-string match of a compiled pattern.
+fn glob_match(pat: &[Pat], s: &[char]) -> bool {
     let (mut p, mut i) = (0usize, 0usize);
     let (mut star_p, mut star_i) = (usize::MAX, 0usize);
     while i < s.len() {
-        if p < pat.len() {
-            match pat[p] {
-                '*' => {
-                    star_p = p;
-                    star_i = i;
-                    p += 1;
-                    continue;
-                }
-                '?' => {
-                    p += 1;
-                    i += 1;
-                    continue;
-                }
-                '[' => {
-                    if let Some((matched, next)) = bracket(pat, p, s[i]) {
-                        if matched {
-                            p = next;
-                            i += 1;
-                            continue;
-                        }
-                    } else if s[i] == '[' {
-                        p += 1;
-                        i += 1;
-                        continue;
-                    }
-                }
-                '\\' if p + 1 < pat.len() => {
-                    if pat[p + 1] == s[i] {
-                        p += 2;
-                        i += 1;
-                        continue;
-                    }
-                }
-                c => {
-                    if c == s[i] {
-                        p += 1;
-                        i += 1;
-                        continue;
-                    }
-                }
+        match pat.get(p) {
+            Some(Pat::Star) => {
+                star_p = p;
+                star_i = i;
+                p += 1;
+                continue;
             }
+            Some(Pat::Any) => {
+                p += 1;
+                i += 1;
+                continue;
+            }
+            Some(Pat::Lit(c)) if *c == s[i] => {
+                p += 1;
+                i += 1;
+                continue;
+            }
+            _ => {}
         }
         if star_p != usize::MAX {
             p = star_p + 1;
@@ -539,44 +548,15 @@ fn glob_match(pat: &[char], s: &[char]) -> bool {
         }
         return false;
     }
-    while p < pat.len() && pat[p] == '*' {
+    while pat.get(p) == Some(&Pat::Star) {
         p += 1;
     }
     p == pat.len()
 }
 
-/// Match one char against a bracket expression at `pat[p] == '['`; `None` if unterminated.
-fn bracket(pat: &[char], p: usize, c: char) -> Option<(bool, usize)> {
-    let mut j = p + 1;
-    let negate = matches!(pat.get(j), Some('!' | '^'));
-    if negate {
-        j += 1;
-    }
-    let mut matched = false;
-    let mut first = true;
-    while j < pat.len() {
-        if pat[j] == ']' && !first {
-            return Some((matched != negate, j + 1));
-        }
-        first = false;
-        if j + 2 < pat.len() && pat[j + 1] == '-' && pat[j + 2] != ']' {
-            if pat[j] <= c && c <= pat[j + 2] {
-                matched = true;
-            }
-            j += 3;
-        } else {
-            if pat[j] == c {
-                matched = true;
-            }
-            j += 1;
-        }
-    }
-    None
-}
-
-fn trim_pattern(value: &str, pat: &str, greedy: bool, prefix: bool) -> String {
+fn trim_pattern(value: &str, pat: &str, greedy: bool, prefix: bool) -> Result<String, ParseError> {
     let v: Vec<char> = value.chars().collect();
-    let p: Vec<char> = pat.chars().collect();
+    let p = compile_pattern(pat)?;
     let n = v.len();
     let candidates: Vec<usize> = if greedy {
         (0..=n).rev().collect()
@@ -586,37 +566,41 @@ fn trim_pattern(value: &str, pat: &str, greedy: bool, prefix: bool) -> String {
     for k in candidates {
         if prefix {
             if glob_match(&p, &v[..k]) {
-                return v[k..].iter().collect();
+                return Ok(v[k..].iter().collect());
             }
         } else if glob_match(&p, &v[n - k..]) {
-            return v[..n - k].iter().collect();
+            return Ok(v[..n - k].iter().collect());
         }
     }
-    value.to_string()
+    Ok(value.to_string())
 }
 
-fn replace_pattern(value: &str, pat: &str, repl: &str, all: bool) -> String {
+fn replace_pattern(value: &str, pat: &str, repl: &str, all: bool) -> Result<String, ParseError> {
     let v: Vec<char> = value.chars().collect();
-    let p: Vec<char> = pat.chars().collect();
+    let p = compile_pattern(pat)?;
     let mut out = String::new();
     let mut i = 0;
     let mut done = false;
-    while i < v.len() {
+    while i <= v.len() {
         if !done {
-            // Longest match starting at i.
-            if let Some(k) = (i + 1..=v.len()).rev().find(|&k| glob_match(&p, &v[i..k])) {
+            // Leftmost match, longest at that start (greedy `*`); empty matches count.
+            if let Some(k) = (i..=v.len()).rev().find(|&k| glob_match(&p, &v[i..k])) {
                 out.push_str(repl);
-                i = k;
                 if !all {
                     done = true;
                 }
-                continue;
+                if k > i {
+                    i = k;
+                    continue;
+                }
             }
         }
-        out.push(v[i]);
+        if i < v.len() {
+            out.push(v[i]);
+        }
         i += 1;
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -655,6 +639,13 @@ mod tests {
         assert!(ex("\"abc", &v).is_err());
         assert_eq!(ex("$", &v).unwrap(), "$");
         assert_eq!(ex("a$1b", &v).unwrap(), "ab");
+        assert_eq!(ex("${A/[a]/x}", &v).unwrap(), "alpha");
+        assert!(ex("${A//}", &v).is_err());
+        assert_eq!(ex("${A///x}", &v).unwrap(), "xaxlxpxhxax");
+        assert_eq!(ex("${A/#/x}", &v).unwrap(), "alpha");
+        assert_eq!(ex("${P#\\*}", &v).unwrap(), "/usr/local/bin");
+        assert!(ex("${P#\\x}", &v).is_err());
+        assert_eq!(ex("${E:#x}", &v).unwrap(), "");
     }
 
     #[test]
