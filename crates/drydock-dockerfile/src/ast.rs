@@ -122,6 +122,9 @@ pub struct FromInfo {
     pub image_expanded: String,
     /// `--platform` value as written, if any.
     pub platform: Option<String>,
+    /// Variables the image refers to that no global ARG gives a default (build args or BuildKit's
+    /// automatic platform args must supply them; they expanded to empty in `image_expanded`).
+    pub unresolved: Vec<String>,
     /// If the (expanded) image names an earlier stage (case-insensitive), that stage's index.
     pub base_stage: Option<usize>,
     /// Whether the base is `scratch`.

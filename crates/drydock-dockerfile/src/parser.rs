@@ -135,6 +135,8 @@ struct Logical {
     text: String,
     /// (byte offset in `text`, line, column of that byte).
     segs: Vec<(usize, usize, usize)>,
+    /// Where the logical line starts, for an empty text.
+    origin: (usize, usize),
 }
 
 impl Logical {
@@ -150,7 +152,7 @@ impl Logical {
     fn pos(&self, off: usize) -> (usize, usize) {
         let idx = match self.segs.binary_search_by(|s| s.0.cmp(&off)) {
             Ok(i) => i,
-            Err(0) => return self.segs.first().map(|s| (s.1, s.2)).unwrap_or((1, 1)),
+            Err(0) => return self.segs.first().map(|s| (s.1, s.2)).unwrap_or(self.origin),
             Err(i) => i - 1,
         };
         let (so, line, col) = self.segs[idx];
@@ -248,7 +250,10 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
         if is_end && first.is_empty() {
             continue;
         }
-        let mut log = Logical::default();
+        let mut log = Logical {
+            origin: (start_line, first_col),
+            ..Logical::default()
+        };
         log.push(first, start_line, first_col);
         let mut last_line = start_line;
         let mut has_empty = false;

@@ -19,9 +19,17 @@ pub(crate) fn build_stages(df: &mut Dockerfile) {
                 } else {
                     None
                 };
-                let lookup = |k: &str| meta.get(k).cloned();
+                let missing = std::cell::RefCell::new(Vec::<String>::new());
+                let lookup = |k: &str| {
+                    let v = meta.get(k).cloned();
+                    if v.is_none() && !missing.borrow().iter().any(|m| m == k) {
+                        missing.borrow_mut().push(k.to_string());
+                    }
+                    v
+                };
                 let image_expanded =
                     crate::expand(&image, escape, &lookup).unwrap_or_else(|_| image.clone());
+                let unresolved = missing.into_inner();
                 let lower = image_expanded.to_ascii_lowercase();
                 let base_stage = stages
                     .iter()
@@ -33,6 +41,7 @@ pub(crate) fn build_stages(df: &mut Dockerfile) {
                     image,
                     image_expanded,
                     platform: inst.platform().map(str::to_string),
+                    unresolved,
                     base_stage,
                     instruction: idx,
                     span: inst.span,
@@ -53,10 +62,8 @@ pub(crate) fn build_stages(df: &mut Dockerfile) {
                             let lookup = |k: &str| meta.get(k).cloned();
                             crate::expand(&v, escape, &lookup).unwrap_or(v)
                         }
-                        None => match meta.get(&k) {
-                            Some(_) => continue,
-                            None => continue,
-                        },
+                        // A bare `ARG NAME` declares without a default.
+                        None => continue,
                     };
                     meta.insert(k, val);
                 }

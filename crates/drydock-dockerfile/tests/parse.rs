@@ -186,6 +186,8 @@ fn args_before_from_and_substitution() {
     );
     assert_eq!(df.stage_by_ref("1").unwrap().index, 1);
     assert_eq!(s[3].from.image_expanded, "");
+    assert_eq!(s[3].from.unresolved, vec!["UNSET".to_string()]);
+    assert!(s[0].from.unresolved.contains(&"EMPTY".to_string()));
     assert_eq!(df.instructions[6].stage, Some(2));
     assert_eq!(df.instructions[0].stage, None);
     assert_eq!(df.final_stage().unwrap().index, 3);
@@ -341,6 +343,14 @@ fn validation_errors() {
         let df = p(src);
         assert!(validate(&df).is_empty(), "{src:?}: {:?}", validate(&df));
     }
+}
+
+#[test]
+fn lone_continuation_is_an_empty_instruction() {
+    let df = p("FROM a\n\\\n\n");
+    assert_eq!(df.instructions.len(), 2);
+    assert_eq!(df.instructions[1].span.start_line, 2);
+    assert!(!validate(&df).is_empty());
 }
 
 #[test]
