@@ -122,10 +122,13 @@ impl Client {
                     continue;
                 }
                 Err(Failure::Transient(reason)) => {
-                    return Err(self.registry_error(format!(
-                        "{}: {reason} (after {attempt} attempts)",
-                        req.what
-                    )));
+                    return Err(Error::Unreachable {
+                        registry: self.registry.clone(),
+                        reason: format!(
+                            "{reason} (after {attempt} attempts), fetching {}",
+                            req.what
+                        ),
+                    });
                 }
                 Err(Failure::Fatal(e)) => return Err(e),
             };
@@ -141,10 +144,17 @@ impl Client {
                 }
                 401 | 403 => {
                     let detail = error_detail(resp);
+                    let who = match self.credentials().ok().flatten() {
+                        Some(c) if !c.username().is_empty() => {
+                            format!("user {} was refused", c.username())
+                        }
+                        Some(_) => "the configured token was refused".to_string(),
+                        None => format!("no credentials are configured for {}", self.registry),
+                    };
                     return Err(Error::Unauthorized {
                         registry: self.registry.clone(),
                         reason: format!(
-                            "{} {} for {}{}",
+                            "{who} ({} {} for {}{})",
                             status.as_u16(),
                             status.canonical_reason().unwrap_or(""),
                             req.what,
@@ -250,7 +260,7 @@ impl Client {
         let unreachable = |reason: String| {
             Failure::Fatal(Error::Unreachable {
                 registry: self.registry.clone(),
-                reason: format!("{reason} ({what} at {host})"),
+                reason: format!("{reason} ({host}), fetching {what}"),
             })
         };
         match e {
@@ -273,6 +283,8 @@ impl Client {
             ureq::Error::Timeout(t) => Failure::Transient(format!("timed out ({t})")),
             ureq::Error::ConnectionFailed => unreachable("connection failed".to_string()),
             ureq::Error::Tls(reason) => unreachable(format!("TLS: {reason}")),
+            // Name resolution and other failures before any answer: nothing was said by the registry.
+            ureq::Error::Io(io) => unreachable(io.to_string()),
             other => Failure::Fatal(self.registry_error(format!("{what}: {other}"))),
         }
     }

@@ -198,7 +198,7 @@ impl RegistryStore {
             })?,
             other => other?,
         };
-        let body: Box<dyn Read + Send> = Box::new(Resuming {
+        Ok(Box::new(Resuming {
             client: self.client.clone(),
             path,
             accept,
@@ -207,29 +207,24 @@ impl RegistryStore {
             offset: 0,
             size: desc.size,
             resumes: 0,
-        });
-        Ok(if self.progress {
-            Box::new(Progress::new(body, desc.digest.short(), desc.size))
-        } else {
-            body
-        })
+        }))
     }
 }
 
 impl BlobStore for RegistryStore {
     fn open(&self, desc: &Descriptor) -> Result<Box<dyn Read + Send + '_>> {
-        match &self.cache {
-            Some(cache) => {
-                if let Some(r) = cache.open(desc) {
-                    return Ok(r);
-                }
-                Ok(cache.tee(desc, self.download(desc)?))
-            }
-            None => Ok(Box::new(VerifyingReader::for_descriptor(
-                self.download(desc)?,
-                desc,
-            ))),
+        if let Some(r) = self.cache.as_ref().and_then(|c| c.open(desc)) {
+            return Ok(r);
         }
+        let mut download = self.download(desc)?;
+        if self.progress {
+            // Only streamed blobs (layers) report progress; manifests and configs are too small to matter.
+            download = Box::new(Progress::new(download, desc.digest.short(), desc.size));
+        }
+        Ok(match &self.cache {
+            Some(cache) => cache.tee(desc, download),
+            None => Box::new(VerifyingReader::for_descriptor(download, desc)),
+        })
     }
 
     fn read_small(&self, desc: &Descriptor, limit: u64) -> Result<Vec<u8>> {
