@@ -23,6 +23,8 @@ fn main() -> ExitCode {
     let args = cli::Cli::parse();
     match std::panic::catch_unwind(|| commands::run(args)) {
         Ok(Ok(code)) => ExitCode::from(code),
+        // A closed pipe (`drydock … | head`) is the reader's choice, not an error.
+        Ok(Err(e)) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Ok(Err(e)) => {
             let _ = writeln!(std::io::stderr(), "drydock: error: {}", one_line(&format!("{e:#}")));
             ExitCode::from(2)
@@ -34,4 +36,11 @@ fn main() -> ExitCode {
 /// Errors are one line: newlines inside messages (from files or servers) are folded.
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -1,6 +1,9 @@
 //! One module per subcommand; each returns the process exit code.
 
+mod inspect;
+mod lint;
 mod platforms;
+mod sbom;
 
 use std::io::IsTerminal;
 
@@ -12,9 +15,9 @@ use crate::cli::{Cli, Command, ImageArgs};
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Platforms(a) => platforms::run(&a),
-        Command::Inspect(_) | Command::Sbom(_) | Command::Lint(_) => {
-            anyhow::bail!("not implemented yet")
-        }
+        Command::Inspect(a) => inspect::run(&a),
+        Command::Sbom(a) => sbom::run(&a),
+        Command::Lint(a) => lint::run(&a),
     }
 }
 

@@ -1,0 +1,75 @@
+//! `drydock sbom IMAGE|DIR`: every package, as CycloneDX, SPDX, drydock JSON or a table.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use drydock_catalog::sbom::{self, Format, WriteOptions};
+
+use crate::cli::{SbomArgs, SbomFormat};
+
+pub fn run(a: &SbomArgs) -> Result<u8> {
+    let opts = super::open_options(&a.image_args)?;
+    let mut catalog_opts = drydock_catalog::catalog::Options::default();
+    let catalog = if Path::new(&a.image).is_dir() && !super::inspect::is_layout(&a.image) {
+        if a.base.is_some() {
+            bail!("--base needs an image, not a directory");
+        }
+        drydock_catalog::catalog::catalog_dir(Path::new(&a.image), &catalog_opts, &mut [])?.0
+    } else {
+        let image = drydock_image::open(&a.image, &opts)?;
+        if let Some(base) = &a.base {
+            catalog_opts.base_layers = Some(base_layer_count(&image, base, &opts)?);
+        }
+        drydock_catalog::catalog::catalog_image_with(&image, &catalog_opts, &mut [])?.0
+    };
+    let format = match a.format {
+        SbomFormat::CyclonedxJson => Format::CycloneDxJson,
+        SbomFormat::SpdxJson => Format::SpdxJson,
+        SbomFormat::Json => Format::Json,
+        SbomFormat::Table => Format::Table,
+    };
+    let write_opts = WriteOptions {
+        created: created_time()?,
+        ..WriteOptions::default()
+    };
+    let mut buf = Vec::new();
+    sbom::write(&catalog, format, &write_opts, &mut buf)?;
+    match &a.output {
+        Some(path) => std::fs::write(path, &buf).with_context(|| format!("writing {}", path.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&buf)?;
+            out.flush()?;
+        }
+    }
+    let mut err = std::io::stderr().lock();
+    for w in &catalog.warnings {
+        writeln!(err, "drydock: warning: {}: {}: {}", w.cataloger, w.path, w.message)?;
+    }
+    Ok(0)
+}
+
+/// How many bottom layers the base image accounts for; its layers must be a prefix of the image's.
+fn base_layer_count(image: &drydock_image::Image, base: &str, opts: &drydock_image::OpenOptions) -> Result<usize> {
+    let base_image = drydock_image::open(base, opts).with_context(|| format!("opening base image {base}"))?;
+    let ours: Vec<_> = image.config.rootfs.diff_ids.iter().collect();
+    let theirs: Vec<_> = base_image.config.rootfs.diff_ids.iter().collect();
+    if theirs.len() > ours.len() || ours[..theirs.len()] != theirs[..] {
+        bail!("base image {base} is not a base of this image: its layers are not a prefix of this image's");
+    }
+    Ok(theirs.len())
+}
+
+/// SBOM creation time: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now.
+fn created_time() -> Result<String> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    let t = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(s) => {
+            let secs: i64 = s.trim().parse().with_context(|| format!("SOURCE_DATE_EPOCH {s:?} is not a number"))?;
+            time::OffsetDateTime::from_unix_timestamp(secs).context("SOURCE_DATE_EPOCH out of range")?
+        }
+        Err(_) => time::OffsetDateTime::now_utc(),
+    };
+    Ok(t.format(&fmt)?)
+}
