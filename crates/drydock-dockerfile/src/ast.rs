@@ -250,6 +250,8 @@ pub struct Instruction {
     pub flags: Vec<Flag>,
     /// The arguments, shaped by instruction as BuildKit's parser shapes them.
     pub args: Args,
+    /// One span per element of `Args::Words` or `Args::KeyValues`, in order (empty for other shapes).
+    pub word_spans: Vec<Span>,
     /// Span of the argument text (after flags); empty span at the end when there is none.
     pub args_span: Span,
     /// The argument text after flags, as BuildKit's parser sees it (continuations joined).
@@ -289,6 +291,8 @@ pub struct KeyValue {
     pub value: String,
     /// `true` for `k=v` form, `false` for the legacy `ENV k v` form.
     pub equals: bool,
+    /// Where the pair is (the `k=v` word, or the whole argument text for the legacy form).
+    pub span: Span,
 }
 
 /// Instruction arguments, shaped like BuildKit's parser shapes them.

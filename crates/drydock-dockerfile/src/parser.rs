@@ -449,19 +449,25 @@ fn node_from_line(
     let args_off = rest_off + args_off_in_rest + args_lead;
 
     let kind = InstructionKind::from_keyword(cmd);
-    let shaped = match kind {
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    let mut shaped = match kind {
         InstructionKind::Add | InstructionKind::Copy | InstructionKind::Volume => {
             match parse_json(args)? {
                 Some(v) => Args::Exec(v),
-                None => words_ws(args),
+                None => {
+                    let (a, r) = words_ws(args);
+                    ranges = r;
+                    a
+                }
             }
         }
         InstructionKind::Arg => {
-            let w = parse_words(args, escape);
+            let w = parse_words_pos(args, escape);
             if w.is_empty() {
                 Args::None
             } else {
-                Args::Words(w)
+                ranges = w.iter().map(|(_, a, b)| (*a, *b)).collect();
+                Args::Words(w.into_iter().map(|(w, _, _)| w).collect())
             }
         }
         InstructionKind::Cmd
@@ -474,9 +480,15 @@ fn node_from_line(
             } else {
                 "LABEL"
             };
-            parse_name_val(args, key, escape)?
+            let (a, r) = parse_name_val(args, key, escape)?;
+            ranges = r;
+            a
         }
-        InstructionKind::Expose | InstructionKind::From => words_ws(args),
+        InstructionKind::Expose | InstructionKind::From => {
+            let (a, r) = words_ws(args);
+            ranges = r;
+            a
+        }
         InstructionKind::Healthcheck => parse_health(args)?,
         InstructionKind::Maintainer
         | InstructionKind::Stopsignal
@@ -510,8 +522,18 @@ fn node_from_line(
         InstructionKind::Unknown => Args::None,
     };
 
+    let word_spans: Vec<Span> = ranges
+        .iter()
+        .map(|&(a, b)| view.span(args_off + a, args_off + b))
+        .collect();
+    if let Args::KeyValues(kv) = &mut shaped {
+        for (p, sp) in kv.iter_mut().zip(&word_spans) {
+            p.span = *sp;
+        }
+    }
     let end = lead + trimmed.len();
     Ok(Instruction {
+        word_spans,
         keyword: cmd.to_uppercase(),
         kind,
         span: view.span(lead, end),
@@ -636,17 +658,28 @@ fn extract_flags(line: &str, view: &View<'_>, base: usize) -> (Vec<Flag>, usize)
     (flags, line.len())
 }
 
-/// BuildKit's `parseStringsWhitespaceDelimited`.
-fn words_ws(rest: &str) -> Args {
+/// BuildKit's `parseStringsWhitespaceDelimited`, with each word's byte range.
+fn words_ws(rest: &str) -> (Args, Vec<(usize, usize)>) {
     if rest.is_empty() {
-        return Args::None;
+        return (Args::None, Vec::new());
     }
-    Args::Words(
-        rest.split(is_ws_sep)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect(),
-    )
+    let mut words = Vec::new();
+    let mut ranges = Vec::new();
+    let mut start = None;
+    for (i, c) in rest
+        .char_indices()
+        .chain(std::iter::once((rest.len(), ' ')))
+    {
+        if is_ws_sep(c) {
+            if let Some(st) = start.take() {
+                words.push(rest[st..i].to_string());
+                ranges.push((st, i));
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    (Args::Words(words), ranges)
 }
 
 /// BuildKit's `parseMaybeJSON`.
@@ -674,13 +707,17 @@ fn parse_health(rest: &str) -> Result<Args, ParseError> {
     })
 }
 
-/// BuildKit's `parseNameVal` (ENV and LABEL).
-fn parse_name_val(rest: &str, key: &str, escape: char) -> Result<Args, ParseError> {
-    let words = parse_words(rest, escape);
+/// BuildKit's `parseNameVal` (ENV and LABEL), with each pair's byte range.
+fn parse_name_val(
+    rest: &str,
+    key: &str,
+    escape: char,
+) -> Result<(Args, Vec<(usize, usize)>), ParseError> {
+    let words = parse_words_pos(rest, escape);
     if words.is_empty() {
-        return Ok(Args::None);
+        return Ok((Args::None, Vec::new()));
     }
-    if !words[0].contains('=') {
+    if !words[0].0.contains('=') {
         let Some(sep) = rest.find(is_ws_sep) else {
             return Err(ParseError::new(
                 ParseErrorKind::InvalidKeyValue,
@@ -689,14 +726,17 @@ fn parse_name_val(rest: &str, key: &str, escape: char) -> Result<Args, ParseErro
             ));
         };
         let value = rest[sep..].trim_start_matches(is_ws_sep);
-        return Ok(Args::KeyValues(vec![KeyValue {
+        let kv = KeyValue {
             key: rest[..sep].to_string(),
             value: value.to_string(),
             equals: false,
-        }]));
+            span: Span::default(),
+        };
+        return Ok((Args::KeyValues(vec![kv]), vec![(0, rest.len())]));
     }
     let mut out = Vec::new();
-    for w in words {
+    let mut ranges = Vec::new();
+    for (w, a, b) in words {
         let Some((k, v)) = w.split_once('=') else {
             return Err(ParseError::new(
                 ParseErrorKind::InvalidKeyValue,
@@ -711,29 +751,33 @@ fn parse_name_val(rest: &str, key: &str, escape: char) -> Result<Args, ParseErro
             key: k.to_string(),
             value: v.to_string(),
             equals: true,
+            span: Span::default(),
         });
+        ranges.push((a, b));
     }
-    Ok(Args::KeyValues(out))
+    Ok((Args::KeyValues(out), ranges))
 }
 
-/// BuildKit's `parseWords`: split on whitespace, keeping quotes and escapes in the words.
-pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
+/// BuildKit's `parseWords` (split on whitespace, keeping quotes and escapes in the words), with each
+/// word's byte range in `rest`.
+fn parse_words_pos(rest: &str, escape: char) -> Vec<(String, usize, usize)> {
     #[derive(PartialEq)]
     enum Phase {
         Spaces,
         Word,
         Quote,
     }
-    let chars: Vec<char> = rest.chars().collect();
+    let chars: Vec<(usize, char)> = rest.char_indices().collect();
     let mut words = Vec::new();
     let mut phase = Phase::Spaces;
     let mut word = String::new();
+    let mut start = 0usize;
     let mut quote = '\0';
     let mut blank_ok = false;
     let mut k = 0usize;
     loop {
         let at_end = k >= chars.len();
-        let mut ch = if at_end { '\0' } else { chars[k] };
+        let (off, mut ch) = if at_end { (rest.len(), '\0') } else { chars[k] };
         if phase == Phase::Spaces {
             if at_end {
                 break;
@@ -743,10 +787,11 @@ pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
                 continue;
             }
             phase = Phase::Word;
+            start = off;
         }
         if at_end {
             if blank_ok || !word.is_empty() {
-                words.push(std::mem::take(&mut word));
+                words.push((std::mem::take(&mut word), start, rest.len()));
             }
             break;
         }
@@ -754,7 +799,7 @@ pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
             if ch.is_whitespace() {
                 phase = Phase::Spaces;
                 if blank_ok || !word.is_empty() {
-                    words.push(std::mem::take(&mut word));
+                    words.push((std::mem::take(&mut word), start, off));
                 }
                 blank_ok = false;
                 k += 1;
@@ -772,7 +817,7 @@ pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
                 }
                 word.push(ch);
                 k += 1;
-                ch = chars[k];
+                ch = chars[k].1;
             }
             word.push(ch);
             k += 1;
@@ -790,7 +835,7 @@ pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
             }
             k += 1;
             word.push(ch);
-            ch = chars[k];
+            ch = chars[k].1;
         }
         word.push(ch);
         k += 1;

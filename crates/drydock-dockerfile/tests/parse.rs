@@ -368,3 +368,29 @@ fn unknown_instruction_dump_and_line_lookup() {
     assert_eq!(df.instructions[2].full_span().end_line, 5);
     assert_eq!(df.next_instruction_after(6).unwrap().user(), Some("1000"));
 }
+
+#[test]
+fn word_and_pair_spans() {
+    let df = p(
+        "FROM a\nENV A=1 \\\n    B=\"x y\"\nARG V=\"1 2\" W\nEXPOSE  80   443\nENV OLD some value\n",
+    );
+    let env = &df.instructions[1];
+    let Args::KeyValues(kv) = &env.args else {
+        panic!()
+    };
+    assert_eq!(kv[0].span, Span::new(2, 5, 2, 8));
+    assert_eq!(kv[1].span, Span::new(3, 5, 3, 12));
+    assert_eq!(
+        df.instructions[2].word_spans,
+        vec![Span::new(4, 5, 4, 12), Span::new(4, 13, 4, 14)]
+    );
+    assert_eq!(
+        df.instructions[3].word_spans,
+        vec![Span::new(5, 9, 5, 11), Span::new(5, 14, 5, 17)]
+    );
+    let Args::KeyValues(kv) = &df.instructions[4].args else {
+        panic!()
+    };
+    assert_eq!(kv[0].span, Span::new(6, 5, 6, 19));
+    assert!(df.instructions[0].word_spans.len() == 1);
+}
