@@ -169,10 +169,15 @@ fn check_argv(ctx: &Ctx, argv: Vec<String>) -> RunCheck {
         }
     }
     out.can_run = true;
-    out.why = if out.interpreter.is_some() {
-        format!("{path} and its interpreter are present and executable")
+    let shown = if path == program {
+        path.clone()
     } else {
-        format!("{path} is present and executable")
+        format!("{program} -> {path}")
+    };
+    out.why = if out.interpreter.is_some() {
+        format!("{shown} and its interpreter are present and executable")
+    } else {
+        format!("{shown} is present and executable")
     };
     out
 }
