@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use drydock_image::{
     Error, FileVisitor, Image, Node, OpenOptions, Platform, cache::BlobCache, open,
 };
-use drydock_testkit::registry::{FaultKind, Format, Registry, Stub, multi_layout, tiny_layout};
+use drydock_testkit::registry::{
+    FaultKind, Format, Registry, Stub, multi_layout, refresh_token_for, tiny_layout,
+};
 
 /// Collects the content of a few files during the walk.
 struct Grab {
@@ -223,6 +225,37 @@ fn bearer_token_auth_with_podman_auth_file() {
         ..good
     };
     let err = open(&reg.reference("tok/app:1"), &anon).unwrap_err();
+    assert!(matches!(err, Error::Unauthorized { .. }), "{err}");
+}
+
+#[test]
+fn identity_token_is_exchanged_with_an_oauth2_refresh_grant() {
+    let tmp = tempfile::tempdir().unwrap();
+    let layout = tiny_layout(tmp.path(), "amd64", "refreshed\n");
+    let reg = Registry::start_token("dave", "pw");
+    reg.push_layout(&layout, "oauth/app:1", Format::Oci);
+    let write = |name: &str, token: &str| {
+        let path = tmp.path().join(name);
+        let json = format!(
+            r#"{{"auths":{{"{}":{{"identitytoken":"{token}"}}}}}}"#,
+            reg.host()
+        );
+        std::fs::write(&path, json).unwrap();
+        path
+    };
+    let good = OpenOptions {
+        docker_config: Some(write("good.json", &refresh_token_for("dave"))),
+        no_cache: true,
+        ..Default::default()
+    };
+    let image = open(&reg.reference("oauth/app:1"), &good).unwrap();
+    assert_eq!(read_files(&image).unwrap()["etc/hello"], "refreshed\n");
+
+    let bad = OpenOptions {
+        docker_config: Some(write("bad.json", "stale-refresh-token")),
+        ..good
+    };
+    let err = open(&reg.reference("oauth/app:1"), &bad).unwrap_err();
     assert!(matches!(err, Error::Unauthorized { .. }), "{err}");
 }
 

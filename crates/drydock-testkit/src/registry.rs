@@ -395,6 +395,12 @@ impl Drop for Server {
     }
 }
 
+/// The OAuth2 refresh token (Docker's `identitytoken`) the token service of [`Registry::start_token`]
+/// accepts for `user`.
+pub fn refresh_token_for(user: &str) -> String {
+    format!("drydock-test-refresh-{user}")
+}
+
 /// The token service of [`Registry::start_token`].
 struct TokenServer {
     port: u16,
@@ -433,14 +439,25 @@ impl TokenServer {
             "Basic {}",
             base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"))
         );
+        let refresh = refresh_token_for(user);
         let user = user.to_string();
         let sign_dir = dir.to_path_buf();
         let server = Server::start(move |mut conn| {
-            let Some((req, _)) = read_request(&mut conn) else {
+            let Some((req, body)) = read_request(&mut conn) else {
                 return;
             };
             counter.fetch_add(1, Ordering::SeqCst);
-            let query = req.target.split_once('?').map_or("", |(_, q)| q);
+            // GET carries its parameters in the query; the OAuth2 POST in a form body.
+            let post = req.method == "POST";
+            let query = if post {
+                String::from_utf8_lossy(&body).into_owned()
+            } else {
+                req.target
+                    .split_once('?')
+                    .map_or("", |(_, q)| q)
+                    .to_string()
+            };
+            let query = query.as_str();
             let param = |name: &str| {
                 query
                     .split('&')
@@ -448,13 +465,24 @@ impl TokenServer {
                     .find(|(k, _)| *k == name)
                     .map(|(_, v)| percent_decode(v))
             };
-            let (subject, granted) = match req.header("authorization") {
-                Some(a) if a == expected => (user.clone(), true),
-                Some(_) => {
-                    respond(&mut conn, 401, &[], br#"{"details":"wrong credentials"}"#);
+            let (subject, granted) = if post {
+                if param("grant_type").as_deref() == Some("refresh_token")
+                    && param("refresh_token").as_deref() == Some(refresh.as_str())
+                {
+                    (user.clone(), true)
+                } else {
+                    respond(&mut conn, 401, &[], br#"{"error":"invalid_grant"}"#);
                     return;
                 }
-                None => (String::new(), false),
+            } else {
+                match req.header("authorization") {
+                    Some(a) if a == expected => (user.clone(), true),
+                    Some(_) => {
+                        respond(&mut conn, 401, &[], br#"{"details":"wrong credentials"}"#);
+                        return;
+                    }
+                    None => (String::new(), false),
+                }
             };
             // Every scope asked for, each `repository:<name>:<actions>`.
             let access: Vec<serde_json::Value> = query

@@ -282,13 +282,19 @@ fn run_helper(name: &str, registry: &str) -> Result<Option<Credentials>> {
             "credential helper name {name:?} is not a plain program name"
         )));
     }
-    let program = format!("docker-credential-{name}");
     let server = if registry == DEFAULT_REGISTRY {
         DOCKER_HUB_KEY
     } else {
         registry
     };
-    let mut child = Command::new(&program)
+    run_helper_program(Path::new(&format!("docker-credential-{name}")), server)
+}
+
+/// Runs a credential helper program (`<program> get`, server URL on stdin) and reads its answer.
+fn run_helper_program(program: &Path, server: &str) -> Result<Option<Credentials>> {
+    let program_name = program.display().to_string();
+    let program = &program_name;
+    let mut child = Command::new(program)
         .arg("get")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -505,5 +511,43 @@ mod tests {
         std::fs::write(&path, "{not json").unwrap();
         let e = lookup("ghcr.io", "x/y", &opts).unwrap_err().to_string();
         assert!(e.contains("config.json"), "{e}");
+    }
+
+    #[test]
+    fn credential_helpers() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let script = |name: &str, body: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+            p
+        };
+        // Answers only for the server it is asked about, as real helpers do.
+        let ok = script(
+            "docker-credential-ok",
+            r#"read server; [ "$1" = get ] && [ "$server" = "reg.example:5000" ] || exit 1
+printf '{"ServerURL":"%s","Username":"helper-user","Secret":"helper-pass"}' "$server""#,
+        );
+        assert_eq!(
+            run_helper_program(&ok, "reg.example:5000").unwrap(),
+            Some(Credentials::Basic {
+                username: "helper-user".into(),
+                password: "helper-pass".into()
+            })
+        );
+        assert_eq!(run_helper_program(&ok, "other.example").unwrap(), None);
+        let token = script(
+            "docker-credential-token",
+            r#"cat >/dev/null; printf '{"Username":"<token>","Secret":"refresh-me"}'"#,
+        );
+        assert!(matches!(
+            run_helper_program(&token, "x").unwrap(),
+            Some(Credentials::IdentityToken { token, .. }) if token == "refresh-me"
+        ));
+        let garbage = script("docker-credential-garbage", "cat >/dev/null; echo not json");
+        let e = run_helper_program(&garbage, "x").unwrap_err().to_string();
+        assert!(e.contains("docker-credential-garbage"), "{e}");
+        assert!(run_helper("../evil", "x").is_err());
     }
 }
