@@ -328,7 +328,8 @@ pub enum Args {
 pub struct Heredoc {
     /// The delimiter word with quotes removed (e.g. `EOF`).
     pub name: String,
-    /// Body exactly as written, each line with its `\n` (lines end-trimmed of `\r`-less newline only).
+    /// Body exactly as written, line endings included (CRLF stays CRLF); leading tabs are kept even
+    /// for `<<-` (see [`Heredoc::effective_content`]).
     pub content: String,
     /// `false` when the delimiter was quoted (`<<"EOF"`, `<<'EOF'`): no variable expansion.
     pub expand: bool,
@@ -402,6 +403,19 @@ pub struct Healthcheck {
     pub start_interval: Option<String>,
     /// `--retries` as written.
     pub retries: Option<String>,
+}
+
+impl Heredoc {
+    /// The body as the build uses it: with `<<-`, leading tabs removed from every line.
+    pub fn effective_content(&self) -> String {
+        if !self.chomp {
+            return self.content.clone();
+        }
+        self.content
+            .split_inclusive('\n')
+            .map(|l| l.trim_start_matches('\t'))
+            .collect()
+    }
 }
 
 impl Dockerfile {

@@ -394,3 +394,99 @@ fn word_and_pair_spans() {
     assert_eq!(kv[0].span, Span::new(6, 5, 6, 19));
     assert!(df.instructions[0].word_spans.len() == 1);
 }
+
+#[test]
+fn chomped_heredoc_content() {
+    let df = p("FROM a\nRUN <<-EOF\n\t\tone\n\ttwo\n\tEOF\n");
+    let h = &df.instructions[1].heredocs[0];
+    assert_eq!(h.content, "\t\tone\n\ttwo\n");
+    assert_eq!(h.effective_content(), "one\ntwo\n");
+}
+
+#[test]
+fn no_panic_on_token_soup() {
+    const TOKENS: &[&str] = &[
+        "FROM ",
+        "RUN ",
+        "COPY ",
+        "ADD ",
+        "ONBUILD ",
+        "ENV ",
+        "ARG ",
+        "LABEL ",
+        "HEALTHCHECK ",
+        "CMD ",
+        "SHELL ",
+        "EXPOSE ",
+        "x",
+        "a=b",
+        "=",
+        "\\",
+        "`",
+        "\\\n",
+        "`\n",
+        "\n",
+        "\r\n",
+        " ",
+        "\t",
+        "<<EOF",
+        "<<-EOF",
+        "<<'EOF'",
+        "EOF\n",
+        "\tEOF\n",
+        "[",
+        "]",
+        "\"",
+        "'",
+        ",",
+        "# escape=`\n",
+        "# syntax=x\n",
+        "#",
+        "$",
+        "${",
+        "}",
+        "${A:-",
+        "--mount=type=cache,target=/x ",
+        "--from=",
+        "-- ",
+        "AS ",
+        "NONE",
+        "[\"a\", [1]]",
+        "\u{FEFF}",
+        "é",
+        "\u{85}",
+        "\u{a0}",
+        "{",
+        "null",
+        "1e5",
+    ];
+    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut parsed = 0;
+    for _ in 0..3000 {
+        let n = (next() % 40) as usize;
+        let src: String = (0..n)
+            .map(|_| TOKENS[(next() % TOKENS.len() as u64) as usize])
+            .collect();
+        if let Ok(df) = parse(&src) {
+            parsed += 1;
+            let _ = validate(&df);
+            let _ = dump(&df);
+            for st in &df.stages {
+                let _ = df.stage_instructions(st.index).count();
+            }
+            for i in &df.instructions {
+                let _ = i.mounts();
+                let _ = i.healthcheck();
+                let _ = i.key_values(df.escape);
+                assert!(i.span.start_line >= 1);
+            }
+        }
+    }
+    assert!(parsed > 100, "only {parsed} inputs parsed");
+}
