@@ -135,6 +135,8 @@ struct Logical {
     text: String,
     /// (byte offset in `text`, line, column of that byte).
     segs: Vec<(usize, usize, usize)>,
+    /// Per segment: for non-ASCII text, the char index of every byte offset (keeps lookups O(1)).
+    char_idx: Vec<Option<Vec<u32>>>,
     /// Where the logical line starts, for an empty text.
     origin: (usize, usize),
 }
@@ -145,6 +147,18 @@ impl Logical {
             return;
         }
         self.segs.push((self.text.len(), line, col));
+        self.char_idx.push((!s.is_ascii()).then(|| {
+            let mut v = vec![0u32; s.len() + 1];
+            let mut n = 0u32;
+            for (i, c) in s.char_indices() {
+                for slot in &mut v[i..i + c.len_utf8()] {
+                    *slot = n;
+                }
+                n += 1;
+            }
+            v[s.len()] = n;
+            v
+        }));
         self.text.push_str(s);
     }
 
@@ -157,7 +171,11 @@ impl Logical {
         };
         let (so, line, col) = self.segs[idx];
         let end = off.min(self.text.len());
-        (line, col + self.text[so..end].chars().count())
+        let n = match &self.char_idx[idx] {
+            None => end - so,
+            Some(v) => v.get(end - so).copied().unwrap_or(0) as usize,
+        };
+        (line, col + n)
     }
 
     /// Span of `text[a..b]` (b exclusive); an empty range gives an empty span at `a`.
@@ -166,10 +184,10 @@ impl Logical {
         if b <= a {
             return Span::new(l1, c1, l1, c1);
         }
-        let last = self.text[..b]
+        let last = self.text[a..b]
             .char_indices()
             .next_back()
-            .map(|(i, _)| i)
+            .map(|(i, _)| a + i)
             .unwrap_or(a);
         let (l2, c2) = self.pos(last);
         Span::new(l1, c1, l2, c2 + 1)

@@ -490,3 +490,23 @@ fn no_panic_on_token_soup() {
     }
     assert!(parsed > 100, "only {parsed} inputs parsed");
 }
+
+#[test]
+fn long_logical_lines_stay_fast() {
+    let line = (0..6000)
+        .map(|i| format!("{}", 1000 + i))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut src = String::from("FROM a\nEXPOSE ");
+    for _ in 0..20 {
+        src.push_str(&line);
+        src.push_str(" é \\\n");
+    }
+    src.push_str("9\n");
+    let t = std::time::Instant::now();
+    let df = p(&src);
+    assert_eq!(df.instructions[1].words().len(), 20 * 6001 + 1);
+    let last = *df.instructions[1].word_spans.last().unwrap();
+    assert_eq!(last, Span::new(22, 1, 22, 2));
+    assert!(t.elapsed().as_secs() < 10, "took {:?}", t.elapsed());
+}
