@@ -1,8 +1,122 @@
-//! Language-ecosystem catalogers: Python, Node, Go binaries, Rust binaries, Java archives.
+//! Language-ecosystem catalogers: Python, Node, Go and Rust binaries, Java archives.
+//!
+//! Go and Rust binaries share one cataloger ([`binary`]): both are found in ELF executables, and a
+//! single visitor lets the walk stream each executable once instead of buffering it for two.
 
-use crate::Cataloger;
+pub mod binary;
+mod elf;
+pub mod golang;
+pub mod java;
+pub mod node;
+pub mod python;
+pub mod rust;
+
+use std::io::Read;
+
+use crate::{Cataloger, Warning};
 
 /// Every language cataloger, in a fixed order.
 pub fn catalogers() -> Vec<Box<dyn Cataloger>> {
-    Vec::new()
+    vec![
+        Box::new(python::PythonCataloger::default()),
+        Box::new(node::NodeCataloger::default()),
+        Box::new(java::JavaCataloger::default()),
+        Box::new(binary::BinaryCataloger::default()),
+    ]
+}
+
+/// Reads at most `cap` bytes; `Ok(None)` when the content is longer than that.
+pub(crate) fn read_capped(content: &mut dyn Read, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let mut buf = Vec::new();
+    content.take(cap.saturating_add(1)).read_to_end(&mut buf)?;
+    if buf.len() as u64 > cap {
+        return Ok(None);
+    }
+    Ok(Some(buf))
+}
+
+pub(crate) fn warning(cataloger: &'static str, path: &str, message: impl Into<String>) -> Warning {
+    Warning {
+        cataloger,
+        path: path.to_string(),
+        message: message.into(),
+    }
+}
+
+/// Percent-encodes a purl component: everything but ASCII letters, digits and `.-_~`.
+pub(crate) fn purl_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `pkg:<kind>/<namespace segments>/<name>@<version>` with each component encoded; `namespace` may
+/// hold several `/`-separated segments (Go module paths, Maven has one).
+pub(crate) fn purl(kind: &str, namespace: Option<&str>, name: &str, version: &str) -> String {
+    let mut s = format!("pkg:{kind}/");
+    if let Some(ns) = namespace.filter(|n| !n.is_empty()) {
+        for seg in ns.split('/').filter(|s| !s.is_empty()) {
+            s.push_str(&purl_encode(seg));
+            s.push('/');
+        }
+    }
+    s.push_str(&purl_encode(name));
+    if !version.is_empty() {
+        s.push('@');
+        s.push_str(&purl_encode(version));
+    }
+    s
+}
+
+/// The directory part of an absolute path (`/` for top-level entries).
+pub(crate) fn parent_dir(path: &str) -> &str {
+    match path.rfind('/') {
+        Some(0) | None => "/",
+        Some(i) => &path[..i],
+    }
+}
+
+/// The last path component.
+pub(crate) fn file_name(path: &str) -> &str {
+    &path[path.rfind('/').map_or(0, |i| i + 1)..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique() {
+        let all = catalogers();
+        let mut names: Vec<&str> = all.iter().map(|c| c.name()).collect();
+        names.sort_unstable();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(before, names.len(), "duplicate cataloger names: {names:?}");
+    }
+
+    #[test]
+    fn purl_components_are_encoded() {
+        assert_eq!(
+            purl("npm", Some("@babel"), "core", "7.0.0"),
+            "pkg:npm/%40babel/core@7.0.0"
+        );
+        assert_eq!(
+            purl("golang", Some("github.com/a/b"), "c", "v1.0.0+incompatible"),
+            "pkg:golang/github.com/a/b/c@v1.0.0%2Bincompatible"
+        );
+        assert_eq!(purl("pypi", None, "x", ""), "pkg:pypi/x");
+    }
+
+    #[test]
+    fn read_capped_refuses_longer_content() {
+        assert_eq!(read_capped(&mut &b"abcd"[..], 4).unwrap().unwrap(), b"abcd");
+        assert!(read_capped(&mut &b"abcde"[..], 4).unwrap().is_none());
+    }
 }

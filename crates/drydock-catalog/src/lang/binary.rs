@@ -1,0 +1,93 @@
+//! Compiled binaries: Go build information ([`super::golang`]) and cargo-auditable dependency
+//! lists ([`super::rust`]), from one bounded forward read of each ELF executable.
+
+use std::io::Read;
+
+use drydock_image::Node;
+use drydock_image::tree::Kind;
+
+use super::{elf, golang, rust, warning};
+use crate::{Cataloger, Context, Package, Warning};
+
+const NAME: &str = "binary";
+/// No Go or Rust executable is this small.
+const MIN_SIZE: u64 = 1 << 10;
+/// Executables larger than this are not read.
+const MAX_SIZE: u64 = 512 << 20;
+/// Most bytes of one binary kept in memory (its data segments and section table).
+const MAX_KEPT: u64 = 256 << 20;
+
+fn in_bin_dir(path: &str) -> bool {
+    let dir = super::parent_dir(path);
+    dir.ends_with("/bin") || dir.ends_with("/sbin")
+}
+
+/// Finds Go and Rust (cargo-auditable) packages in ELF executables.
+#[derive(Default)]
+pub struct BinaryCataloger {
+    packages: Vec<Package>,
+    warnings: Vec<Warning>,
+}
+
+impl drydock_image::FileVisitor for BinaryCataloger {
+    fn wants(&self, path: &str, node: &Node) -> bool {
+        node.kind == Kind::File
+            && node.size >= MIN_SIZE
+            && (node.is_executable() || in_bin_dir(path))
+    }
+
+    fn visit(&mut self, path: &str, node: &Node, content: &mut dyn Read) -> std::io::Result<()> {
+        if node.size > MAX_SIZE {
+            let mut magic = [0u8; 4];
+            let n = content.take(4).read(&mut magic)?;
+            if n == 4 && &magic == b"\x7fELF" {
+                self.warnings.push(warning(
+                    NAME,
+                    path,
+                    format!("executable larger than {} MiB, not read", MAX_SIZE >> 20),
+                ));
+            }
+            return Ok(());
+        }
+        let elf = match elf::read(content, node.size, MAX_KEPT)? {
+            Ok(Some(elf)) => elf,
+            Ok(None) => return Ok(()),
+            Err(e) => {
+                self.warnings
+                    .push(warning(NAME, path, format!("malformed ELF: {e}")));
+                return Ok(());
+            }
+        };
+        let mut found = Vec::new();
+        match golang::build_info(&elf) {
+            Ok(Some(info)) => found.extend(golang::packages(&info)),
+            Ok(None) => {}
+            Err(e) => self
+                .warnings
+                .push(warning(NAME, path, format!("Go build info: {e}"))),
+        }
+        match rust::audit_packages(&elf) {
+            Ok(Some(pkgs)) => found.extend(pkgs),
+            Ok(None) => {}
+            Err(e) => self
+                .warnings
+                .push(warning(NAME, path, format!("cargo-auditable data: {e}"))),
+        }
+        for mut p in found {
+            p.locations.push(path.to_string());
+            p.layer = Some(node.layer);
+            self.packages.push(p);
+        }
+        Ok(())
+    }
+}
+
+impl Cataloger for BinaryCataloger {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn finish(self: Box<Self>, _ctx: &Context) -> (Vec<Package>, Vec<Warning>) {
+        (self.packages, self.warnings)
+    }
+}

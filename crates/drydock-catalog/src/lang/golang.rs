@@ -1,0 +1,343 @@
+//! Go binaries: the build information the Go linker embeds (`.go.buildinfo`, as `go version -m`
+//! reads it): the toolchain version, the main module, every dependency module with its
+//! replacement, and the build settings. The Go standard library is reported as package `stdlib`.
+//!
+//! Both layouts are read: Go 1.18+ stores the two strings inline after the 32-byte header; older
+//! toolchains store pointers to Go string headers, which are followed through the segments.
+
+use std::collections::BTreeMap;
+
+use super::elf::Elf;
+use crate::{Package, PackageType};
+
+const MAGIC: &[u8; 14] = b"\xff Go buildinf:";
+/// A mod-info string beyond this is not real (large programs have a few hundred KiB).
+const MAX_STRING: u64 = 16 << 20;
+
+/// A module as the build information lists it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Module {
+    pub path: String,
+    pub version: String,
+    pub sum: String,
+    pub replace: Option<Box<Module>>,
+}
+
+/// What `go version -m` prints for a binary.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BuildInfo {
+    /// Toolchain version, e.g. `go1.22.3`.
+    pub go_version: String,
+    /// Package path of the main package.
+    pub path: String,
+    pub main: Option<Module>,
+    pub deps: Vec<Module>,
+    pub settings: Vec<(String, String)>,
+}
+
+/// The build information of a Go binary; `Ok(None)` when it is not one.
+pub fn build_info(elf: &Elf) -> Result<Option<BuildInfo>, String> {
+    let data = match elf.section(".go.buildinfo") {
+        Some(s) => match elf.section_data(s) {
+            Some(d) => Some(d),
+            None => return Err("the .go.buildinfo section is outside the bytes read".to_string()),
+        },
+        // No section table (or names): search the writable segments like the Go toolchain does.
+        None => find_magic(elf),
+    };
+    let Some(data) = data else {
+        return Ok(None);
+    };
+    if data.len() < 32 || &data[..14] != MAGIC {
+        return Err(
+            "the .go.buildinfo section does not start with the build info magic".to_string(),
+        );
+    }
+    let ptr_size = data[14] as usize;
+    let flags = data[15];
+    let (version, modinfo) = if flags & 2 != 0 {
+        let (v, rest) = read_varint_string(&data[32..]).ok_or("truncated Go version string")?;
+        let (m, _) = read_varint_string(rest).ok_or("truncated module information")?;
+        (v.to_vec(), m.to_vec())
+    } else {
+        let v = read_pointer_string(elf, &data[16..], ptr_size)?;
+        let m = read_pointer_string(elf, &data[16 + ptr_size.min(8)..], ptr_size)?;
+        (v, m)
+    };
+    let go_version = String::from_utf8_lossy(&version).into_owned();
+    if !go_version.starts_with("go") && !go_version.starts_with("devel") {
+        return Err(format!("implausible Go version {go_version:?}"));
+    }
+    let mut info = parse_modinfo(&strip_sentinels(&modinfo));
+    info.go_version = go_version;
+    Ok(Some(info))
+}
+
+fn find_magic(elf: &Elf) -> Option<&[u8]> {
+    for (offset, data) in elf.writable_data() {
+        // The linker aligns the header to 16 bytes.
+        let skip = ((16 - offset % 16) % 16) as usize;
+        let mut i = skip;
+        while i + MAGIC.len() <= data.len() {
+            if &data[i..i + MAGIC.len()] == MAGIC {
+                return Some(&data[i..]);
+            }
+            i += 16;
+        }
+    }
+    None
+}
+
+/// A uvarint length, then that many bytes.
+fn read_varint_string(b: &[u8]) -> Option<(&[u8], &[u8])> {
+    let mut len: u64 = 0;
+    for (i, &byte) in b.iter().enumerate().take(10) {
+        len |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            let rest = &b[i + 1..];
+            let len = usize::try_from(len)
+                .ok()
+                .filter(|&l| l as u64 <= MAX_STRING && l <= rest.len())?;
+            return Some((&rest[..len], &rest[len..]));
+        }
+    }
+    None
+}
+
+/// Pre-1.18 layout: a pointer to a Go string header `{data, len}`.
+fn read_pointer_string(elf: &Elf, at: &[u8], ptr_size: usize) -> Result<Vec<u8>, String> {
+    let bad = || "the pre-1.18 build info points at bytes that were not read".to_string();
+    let header = elf
+        .word(at, ptr_size)
+        .ok_or("bad pointer size in build info")?;
+    let h = elf
+        .read_vaddr(header, 2 * ptr_size as u64)
+        .ok_or_else(bad)?;
+    let data = elf.word(h, ptr_size).ok_or_else(bad)?;
+    let len = elf.word(&h[ptr_size..], ptr_size).ok_or_else(bad)?;
+    if len > MAX_STRING {
+        return Err("implausible string length in build info".to_string());
+    }
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    Ok(elf.read_vaddr(data, len).ok_or_else(bad)?.to_vec())
+}
+
+/// The module information is framed by two 16-byte sentinels.
+fn strip_sentinels(m: &[u8]) -> String {
+    let m = if m.len() >= 33 && m[m.len() - 17] == b'\n' {
+        &m[16..m.len() - 16]
+    } else {
+        m
+    };
+    String::from_utf8_lossy(m).into_owned()
+}
+
+/// Parses the tab-separated lines `path`, `mod`, `dep`, `=>` and `build`.
+pub fn parse_modinfo(text: &str) -> BuildInfo {
+    let mut info = BuildInfo::default();
+    // Which module a `=>` line replaces: the last `mod` or `dep`.
+    let mut last_is_dep = false;
+    for line in text.lines() {
+        let mut f = line.split('\t');
+        let kind = f.next().unwrap_or("");
+        let module = |f: &mut std::str::Split<'_, char>| Module {
+            path: f.next().unwrap_or("").to_string(),
+            version: f.next().unwrap_or("").to_string(),
+            sum: f.next().unwrap_or("").to_string(),
+            replace: None,
+        };
+        match kind {
+            "path" => info.path = f.next().unwrap_or("").to_string(),
+            "mod" => {
+                info.main = Some(module(&mut f));
+                last_is_dep = false;
+            }
+            "dep" => {
+                info.deps.push(module(&mut f));
+                last_is_dep = true;
+            }
+            "=>" => {
+                let r = Some(Box::new(module(&mut f)));
+                let target = if last_is_dep {
+                    info.deps.last_mut()
+                } else {
+                    info.main.as_mut()
+                };
+                if let Some(t) = target {
+                    t.replace = r;
+                }
+            }
+            "build" => {
+                let kv = f.collect::<Vec<_>>().join("\t");
+                if let Some((k, v)) = kv.split_once('=') {
+                    info.settings.push((unquote(k), unquote(v)));
+                }
+            }
+            _ => {}
+        }
+    }
+    info
+}
+
+fn unquote(s: &str) -> String {
+    let s = s.trim();
+    match s.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        Some(inner) => inner.replace("\\\"", "\"").replace("\\\\", "\\"),
+        None => s.to_string(),
+    }
+}
+
+/// Settings worth carrying into the SBOM.
+const KEPT_SETTINGS: &[&str] = &[
+    "-buildmode",
+    "-compiler",
+    "CGO_ENABLED",
+    "GOARCH",
+    "GOOS",
+    "GOAMD64",
+    "GOEXPERIMENT",
+    "vcs",
+    "vcs.revision",
+    "vcs.time",
+    "vcs.modified",
+];
+
+/// Packages for one binary: the main module, each dependency, and `stdlib`.
+pub fn packages(info: &BuildInfo) -> Vec<Package> {
+    let go_version = info
+        .go_version
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let mut common = BTreeMap::new();
+    common.insert("go_version".to_string(), go_version.clone());
+    let mut out = Vec::new();
+    if let Some(main) = &info.main
+        && !main.path.is_empty()
+    {
+        let mut p = module_package(main);
+        p.metadata.extend(common.clone());
+        p.metadata
+            .insert("main_module".to_string(), "true".to_string());
+        for (k, v) in &info.settings {
+            if KEPT_SETTINGS.contains(&k.as_str()) {
+                p.metadata.insert(format!("build.{k}"), v.clone());
+            }
+        }
+        out.push(p);
+    }
+    for d in &info.deps {
+        if d.path.is_empty() {
+            continue;
+        }
+        let mut p = module_package(d);
+        p.metadata.extend(common.clone());
+        out.push(p);
+    }
+    if !go_version.is_empty() {
+        let mut p = Package::new(
+            PackageType::Golang,
+            "stdlib",
+            &go_version,
+            super::purl("golang", None, "stdlib", &go_version),
+        );
+        p.metadata.extend(common);
+        if !info.path.is_empty() {
+            p.metadata
+                .insert("main_path".to_string(), info.path.clone());
+        }
+        out.push(p);
+    }
+    out
+}
+
+/// A module's package: a versioned replacement takes its place; a local-directory replacement
+/// (no version) keeps the original path with version `(devel)`.
+fn module_package(m: &Module) -> Package {
+    let (path, version, sum) = match &m.replace {
+        Some(r) if !r.version.is_empty() => (r.path.as_str(), r.version.as_str(), r.sum.as_str()),
+        Some(_) => (m.path.as_str(), "(devel)", ""),
+        None => (m.path.as_str(), m.version.as_str(), m.sum.as_str()),
+    };
+    let (ns, name) = match path.rsplit_once('/') {
+        Some((ns, name)) => (Some(ns), name),
+        None => (None, path),
+    };
+    let mut p = Package::new(
+        PackageType::Golang,
+        path,
+        version,
+        super::purl("golang", ns, name, version),
+    );
+    if !sum.is_empty() {
+        p.metadata.insert("h1_digest".to_string(), sum.to_string());
+    }
+    if let Some(r) = &m.replace {
+        p.metadata
+            .insert("replaces".to_string(), format!("{} {}", m.path, m.version));
+        if r.version.is_empty() {
+            p.metadata.insert("replaced_by".to_string(), r.path.clone());
+        }
+    }
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modinfo_lines() {
+        let info = parse_modinfo(
+            "path\texample.com/cmd/x\nmod\texample.com\tv1.2.3\th1:abc=\n\
+             dep\tgolang.org/x/sys\tv0.1.0\th1:def=\n\
+             dep\texample.com/old\tv1.0.0\n=>\texample.com/new\tv1.1.0\th1:ghi=\n\
+             dep\texample.com/local\tv0.0.0\n=>\t../local\t\n\
+             build\t-ldflags=\"-s -w\"\nbuild\tGOOS=linux\n",
+        );
+        assert_eq!(info.path, "example.com/cmd/x");
+        assert_eq!(info.main.as_ref().unwrap().version, "v1.2.3");
+        assert_eq!(info.deps.len(), 3);
+        assert_eq!(
+            info.settings[0],
+            ("-ldflags".to_string(), "-s -w".to_string())
+        );
+        let pkgs = packages(&BuildInfo {
+            go_version: "go1.22.1 X:boringcrypto".to_string(),
+            ..info
+        });
+        let purls: Vec<&str> = pkgs.iter().map(|p| p.purl.as_str()).collect();
+        assert_eq!(
+            purls,
+            [
+                "pkg:golang/example.com@v1.2.3",
+                "pkg:golang/golang.org/x/sys@v0.1.0",
+                "pkg:golang/example.com/new@v1.1.0",
+                "pkg:golang/example.com/local@%28devel%29",
+                "pkg:golang/stdlib@go1.22.1",
+            ]
+        );
+        assert_eq!(pkgs[0].metadata["build.GOOS"], "linux");
+    }
+
+    #[test]
+    fn varint_strings_are_bounded() {
+        assert_eq!(
+            read_varint_string(&[3, b'a', b'b', b'c', 9]),
+            Some((&b"abc"[..], &[9u8][..]))
+        );
+        assert_eq!(read_varint_string(&[5, b'a']), None);
+        assert_eq!(read_varint_string(&[0xff; 12]), None);
+    }
+
+    #[test]
+    fn sentinels_stripped() {
+        let mut m = vec![b'S'; 16];
+        m.extend_from_slice(b"path\tx\n");
+        m.extend_from_slice(&[b'E'; 16]);
+        assert_eq!(strip_sentinels(&m), "path\tx\n");
+    }
+}

@@ -1,0 +1,411 @@
+//! Java archives (`.jar`, `.war`, `.ear`, `.jpi`, `.hpi`): each
+//! `META-INF/maven/<group>/<artifact>/pom.properties` is a package; an archive without one is
+//! named by its `MANIFEST.MF` (Implementation-*, Bundle-*) or, failing that, its file name.
+//! Archives inside archives (Spring Boot `BOOT-INF/lib`, war `WEB-INF/lib`, ear modules) are read
+//! too, to a fixed depth and within a byte budget, so a zip bomb cannot exhaust memory.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Cursor, Read};
+
+use drydock_image::Node;
+use drydock_image::tree::Kind;
+
+use super::{file_name, warning};
+use crate::{Cataloger, Context, Package, PackageType, Warning};
+
+const NAME: &str = "java";
+/// Archives are read whole (zip needs random access): larger ones are not read.
+const MAX_ARCHIVE: u64 = 256 << 20;
+/// Largest nested archive read.
+const MAX_NESTED: u64 = 64 << 20;
+/// Bytes decompressed for nested archives of one top-level archive, all depths together.
+const NESTED_BUDGET: u64 = 512 << 20;
+/// Archives nested deeper than this are not opened.
+const MAX_DEPTH: usize = 4;
+const MAX_ENTRIES: usize = 200_000;
+const MAX_SMALL_ENTRY: u64 = 1 << 20;
+const EXTENSIONS: &[&str] = &[".jar", ".war", ".ear", ".jpi", ".hpi"];
+
+fn is_archive(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    EXTENSIONS.iter().any(|e| lower.ends_with(e))
+}
+
+/// Finds Maven artifacts in Java archives.
+#[derive(Default)]
+pub struct JavaCataloger {
+    packages: Vec<Package>,
+    warnings: Vec<Warning>,
+}
+
+impl drydock_image::FileVisitor for JavaCataloger {
+    fn wants(&self, path: &str, node: &Node) -> bool {
+        node.kind == Kind::File && is_archive(file_name(path))
+    }
+
+    fn visit(&mut self, path: &str, node: &Node, content: &mut dyn Read) -> std::io::Result<()> {
+        if node.size > MAX_ARCHIVE {
+            self.warnings.push(warning(
+                NAME,
+                path,
+                format!("archive larger than {} MiB, not read", MAX_ARCHIVE >> 20),
+            ));
+            return Ok(());
+        }
+        let Some(bytes) = super::read_capped(content, MAX_ARCHIVE)? else {
+            self.warnings
+                .push(warning(NAME, path, "archive longer than its size says"));
+            return Ok(());
+        };
+        let mut scan = Scan::default();
+        scan.archive(bytes, path, file_name(path), 0);
+        for mut p in scan.packages {
+            p.locations.push(path.to_string());
+            p.layer = Some(node.layer);
+            self.packages.push(p);
+        }
+        self.warnings.extend(
+            scan.problems
+                .into_iter()
+                .map(|(at, why)| warning(NAME, &at, why)),
+        );
+        Ok(())
+    }
+}
+
+impl Cataloger for JavaCataloger {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn finish(self: Box<Self>, _ctx: &Context) -> (Vec<Package>, Vec<Warning>) {
+        (self.packages, self.warnings)
+    }
+}
+
+/// The packages of one top-level archive and its nested ones.
+#[derive(Default)]
+pub struct Scan {
+    pub packages: Vec<Package>,
+    /// (archive path, problem)
+    pub problems: Vec<(String, String)>,
+    nested_bytes: u64,
+    seen: BTreeSet<(String, String, String, String)>,
+}
+
+impl Scan {
+    /// Reads one archive; `display` names it in results (`outer.jar!/BOOT-INF/lib/x.jar`).
+    pub fn archive(&mut self, bytes: Vec<u8>, display: &str, file: &str, depth: usize) {
+        let mut zip = match zip::ZipArchive::new(Cursor::new(bytes)) {
+            Ok(z) => z,
+            Err(e) => {
+                self.problems.push((
+                    display.to_string(),
+                    format!("not a readable zip archive: {e}"),
+                ));
+                return;
+            }
+        };
+        if zip.len() > MAX_ENTRIES {
+            self.problems.push((
+                display.to_string(),
+                format!("{} entries, more than {MAX_ENTRIES}", zip.len()),
+            ));
+            return;
+        }
+        let names: Vec<String> = (0..zip.len())
+            .map(|i| {
+                zip.name_for_index(i)
+                    .and_then(Result::ok)
+                    .map(|n| n.into_owned())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let mut found_pom = false;
+        for (i, name) in names.iter().enumerate() {
+            if !is_pom_properties(name) {
+                continue;
+            }
+            let Some(text) = self.small_entry(&mut zip, i, display, name) else {
+                continue;
+            };
+            let props = parse_properties(&text);
+            let get = |k: &str| props.get(k).map(String::as_str).unwrap_or("");
+            let (g, a, v) = (get("groupId"), get("artifactId"), get("version"));
+            if a.is_empty() || v.is_empty() {
+                continue;
+            }
+            found_pom = true;
+            self.push(g, a, v, display, "pom.properties");
+        }
+        if !found_pom {
+            let manifest = names
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case("META-INF/MANIFEST.MF"))
+                .and_then(|i| self.small_entry(&mut zip, i, display, "META-INF/MANIFEST.MF"));
+            let main = manifest.as_deref().map(parse_manifest).unwrap_or_default();
+            let get = |k: &str| main.get(k).map(String::as_str).unwrap_or("");
+            let (file_artifact, file_version) = split_file_name(file);
+            let symbolic = get("Bundle-SymbolicName")
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            let artifact = [
+                file_artifact.as_str(),
+                get("Implementation-Title"),
+                symbolic.as_str(),
+            ]
+            .into_iter()
+            .find(|s| !s.is_empty())
+            .unwrap_or("")
+            .to_string();
+            let version = [
+                get("Implementation-Version"),
+                get("Bundle-Version"),
+                file_version.as_str(),
+            ]
+            .into_iter()
+            .find(|s| !s.is_empty())
+            .unwrap_or("")
+            .to_string();
+            let group = [
+                get("Implementation-Vendor-Id"),
+                get("Automatic-Module-Name"),
+                symbolic.as_str(),
+            ]
+            .into_iter()
+            .find(|s| !s.is_empty() && !s.contains(' '))
+            .unwrap_or("")
+            .to_string();
+            if !artifact.is_empty() && !version.is_empty() {
+                let from = if manifest.is_some() {
+                    "MANIFEST.MF"
+                } else {
+                    "file name"
+                };
+                self.push(&group, &artifact, &version, display, from);
+            }
+        }
+        if depth >= MAX_DEPTH {
+            if names.iter().any(|n| is_archive(n)) {
+                self.problems.push((
+                    display.to_string(),
+                    format!("archives nested deeper than {MAX_DEPTH} not read"),
+                ));
+            }
+            return;
+        }
+        for (i, name) in names.iter().enumerate() {
+            if !is_archive(name) || name.ends_with('/') {
+                continue;
+            }
+            let inner_display = format!("{display}!/{name}");
+            let mut entry = match zip.by_index(i) {
+                Ok(e) => e,
+                Err(e) => {
+                    self.problems
+                        .push((inner_display, format!("cannot open: {e}")));
+                    continue;
+                }
+            };
+            let left = NESTED_BUDGET.saturating_sub(self.nested_bytes);
+            let cap = MAX_NESTED.min(left);
+            let mut buf = Vec::new();
+            match (&mut entry).take(cap + 1).read_to_end(&mut buf) {
+                Ok(_) if buf.len() as u64 > cap => {
+                    self.nested_bytes += buf.len() as u64;
+                    self.problems.push((
+                        inner_display,
+                        "nested archive larger than the bytes allowed for it, not read".to_string(),
+                    ));
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    self.problems
+                        .push((inner_display, format!("cannot decompress: {e}")));
+                    continue;
+                }
+            }
+            drop(entry);
+            self.nested_bytes += buf.len() as u64;
+            self.archive(buf, &inner_display, file_name(name), depth + 1);
+        }
+    }
+
+    fn small_entry<R: Read + std::io::Seek>(
+        &mut self,
+        zip: &mut zip::ZipArchive<R>,
+        i: usize,
+        display: &str,
+        name: &str,
+    ) -> Option<String> {
+        let mut buf = Vec::new();
+        let read = zip.by_index(i).map_err(|e| e.to_string()).and_then(|e| {
+            e.take(MAX_SMALL_ENTRY + 1)
+                .read_to_end(&mut buf)
+                .map_err(|e| e.to_string())
+        });
+        match read {
+            Err(e) => {
+                self.problems
+                    .push((format!("{display}!/{name}"), format!("cannot read: {e}")));
+                None
+            }
+            Ok(_) if buf.len() as u64 > MAX_SMALL_ENTRY => {
+                self.problems.push((
+                    format!("{display}!/{name}"),
+                    "too large, not read".to_string(),
+                ));
+                None
+            }
+            Ok(_) => Some(String::from_utf8_lossy(&buf).into_owned()),
+        }
+    }
+
+    fn push(&mut self, group: &str, artifact: &str, version: &str, display: &str, from: &str) {
+        let key = (
+            group.to_string(),
+            artifact.to_string(),
+            version.to_string(),
+            display.to_string(),
+        );
+        if !self.seen.insert(key) {
+            return;
+        }
+        let ns = if group.is_empty() { artifact } else { group };
+        let purl = super::purl("maven", Some(ns), artifact, version);
+        let mut p = Package::new(PackageType::Maven, artifact, version, purl);
+        let mut md = BTreeMap::new();
+        if !group.is_empty() {
+            md.insert("group_id".to_string(), group.to_string());
+        }
+        md.insert("artifact_id".to_string(), artifact.to_string());
+        md.insert("archive".to_string(), display.to_string());
+        md.insert("found_by".to_string(), from.to_string());
+        p.metadata = md;
+        self.packages.push(p);
+    }
+}
+
+fn is_pom_properties(name: &str) -> bool {
+    name.starts_with("META-INF/maven/")
+        && name.ends_with("/pom.properties")
+        && name.matches('/').count() == 4
+}
+
+/// Java properties: `key=value` or `key: value`, `#`/`!` comments.
+pub fn parse_properties(text: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with('!') {
+            continue;
+        }
+        if let Some(i) = line.find(['=', ':']) {
+            out.entry(line[..i].trim().to_string())
+                .or_insert_with(|| line[i + 1..].trim().to_string());
+        }
+    }
+    out
+}
+
+/// The main section of a manifest; continuation lines start with one space.
+pub fn parse_manifest(text: &str) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    let mut last: Option<String> = None;
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            break;
+        }
+        if let Some(cont) = line.strip_prefix(' ') {
+            if let Some(v) = last.as_ref().and_then(|k| out.get_mut(k)) {
+                v.push_str(cont);
+            }
+            continue;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            let k = k.trim().to_string();
+            out.entry(k.clone()).or_insert_with(|| v.trim().to_string());
+            last = Some(k);
+        }
+    }
+    for v in out.values_mut() {
+        *v = v.trim().to_string();
+    }
+    out
+}
+
+/// `commons-lang3-3.12.0.jar` → (`commons-lang3`, `3.12.0`). The version starts at a `-` followed
+/// by a digit, unless a word and then another dotted number follow it (`log4j-1.2-api-2.17.1`:
+/// `1.2-api` is part of the name).
+pub fn split_file_name(file: &str) -> (String, String) {
+    let stem = match file.rfind('.') {
+        Some(i) if is_archive(file) || !file[i + 1..].starts_with(|c: char| c.is_ascii_digit()) => {
+            &file[..i]
+        }
+        _ => file,
+    };
+    let bytes = stem.as_bytes();
+    for i in 0..bytes.len().saturating_sub(1) {
+        if bytes[i] != b'-' || !bytes[i + 1].is_ascii_digit() {
+            continue;
+        }
+        let rest = &stem[i + 1..];
+        let mut saw_word = false;
+        let mut name_part = false;
+        for seg in rest.split('-') {
+            if seg.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                saw_word = true;
+            } else if saw_word && seg.contains('.') {
+                name_part = true;
+                break;
+            }
+        }
+        if !name_part {
+            return (stem[..i].to_string(), rest.to_string());
+        }
+    }
+    (stem.to_string(), String::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names() {
+        assert_eq!(
+            split_file_name("commons-lang3-3.12.0.jar"),
+            ("commons-lang3".into(), "3.12.0".into())
+        );
+        assert_eq!(split_file_name("app.jar"), ("app".into(), String::new()));
+        assert_eq!(
+            split_file_name("log4j-1.2-api-2.17.1.jar"),
+            ("log4j-1.2-api".into(), "2.17.1".into())
+        );
+        assert_eq!(
+            split_file_name("guava-31.1-jre.jar"),
+            ("guava".into(), "31.1-jre".into())
+        );
+    }
+
+    #[test]
+    fn manifest_continuations() {
+        let m = parse_manifest(
+            "Manifest-Version: 1.0\r\nBundle-SymbolicName: org.exa\r\n mple.lib;singleton:=true\r\n\r\nName: x\r\nBundle-Version: 9\r\n",
+        );
+        assert_eq!(m["Bundle-SymbolicName"], "org.example.lib;singleton:=true");
+        assert!(!m.contains_key("Bundle-Version"));
+    }
+
+    #[test]
+    fn garbage_is_a_problem_not_a_panic() {
+        let mut s = Scan::default();
+        s.archive(b"PK\x03\x04garbage".to_vec(), "/x.jar", "x.jar", 0);
+        assert!(s.packages.is_empty());
+        assert_eq!(s.problems.len(), 1);
+    }
+}
