@@ -18,7 +18,11 @@ fn main() -> ExitCode {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".to_string());
-        let _ = writeln!(std::io::stderr(), "drydock: internal error (please report): {}", one_line(&msg));
+        let _ = writeln!(
+            std::io::stderr(),
+            "drydock: internal error (please report): {}",
+            one_line(&msg)
+        );
     }));
     let args = cli::Cli::parse();
     match std::panic::catch_unwind(|| commands::run(args)) {
@@ -26,7 +30,11 @@ fn main() -> ExitCode {
         // A closed pipe (`drydock … | head`) is the reader's choice, not an error.
         Ok(Err(e)) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Ok(Err(e)) => {
-            let _ = writeln!(std::io::stderr(), "drydock: error: {}", one_line(&format!("{e:#}")));
+            let _ = writeln!(
+                std::io::stderr(),
+                "drydock: error: {}",
+                one_line(&chain(&e))
+            );
             ExitCode::from(2)
         }
         Err(_) => ExitCode::from(2),
@@ -43,4 +51,21 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+/// The error and its causes, leaving out causes whose text the message already carries (library
+/// errors often embed their source).
+fn chain(e: &anyhow::Error) -> String {
+    let mut msg = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if msg.contains(&text) {
+            continue;
+        }
+        if !msg.is_empty() {
+            msg.push_str(": ");
+        }
+        msg.push_str(&text);
+    }
+    msg
 }

@@ -17,7 +17,8 @@ pub fn run(a: &InspectArgs) -> Result<u8> {
     let report = if std::path::Path::new(&a.image).is_dir() && !is_layout(&a.image) {
         // A root file system directory: the same facts, without an image config.
         let mut collector = drydock_facts::FactsCollector::new(&Default::default());
-        let tree = drydock_image::rootfs::walk_dir(std::path::Path::new(&a.image), &mut [&mut collector])?;
+        let tree =
+            drydock_image::rootfs::walk_dir(std::path::Path::new(&a.image), &mut [&mut collector])?;
         drydock_facts::report_from_tree(&a.image, &tree, collector, None, &inspect_opts)
     } else {
         let image = drydock_image::open(&a.image, &opts)?;

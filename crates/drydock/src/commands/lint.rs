@@ -8,7 +8,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use drydock_facts::report::LibcKind;
-use drydock_lint::{BaseFacts, BaseResolver, BundledResolver, Config, FirstOf, Libc, Severity, output};
+use drydock_lint::{
+    BaseFacts, BaseResolver, BundledResolver, Config, FirstOf, Libc, Severity, output,
+};
 
 use crate::cli::{LintArgs, LintFormat};
 
@@ -39,11 +41,21 @@ pub fn run(a: &LintArgs) -> Result<u8> {
     for file in &a.files {
         let (label, text, dir_for_config) = if file == "-" {
             let mut s = String::new();
-            std::io::stdin().read_to_string(&mut s).context("reading standard input")?;
-            ("-".to_string(), s, std::env::current_dir()?.join("Dockerfile"))
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .context("reading standard input")?;
+            (
+                "-".to_string(),
+                s,
+                std::env::current_dir()?.join("Dockerfile"),
+            )
         } else {
             let bytes = std::fs::read(file).with_context(|| format!("reading {file}"))?;
-            (file.clone(), String::from_utf8_lossy(&bytes).into_owned(), Path::new(file).to_path_buf())
+            (
+                file.clone(),
+                String::from_utf8_lossy(&bytes).into_owned(),
+                Path::new(file).to_path_buf(),
+            )
         };
         let config = Config::discover(a.config.as_deref(), &dir_for_config)?;
         let t = match &a.failure_threshold {
@@ -55,7 +67,10 @@ pub fn run(a: &LintArgs) -> Result<u8> {
         all.extend(findings);
         texts.push((label, text));
     }
-    let sources: Vec<(&str, &str)> = texts.iter().map(|(l, t)| (l.as_str(), t.as_str())).collect();
+    let sources: Vec<(&str, &str)> = texts
+        .iter()
+        .map(|(l, t)| (l.as_str(), t.as_str()))
+        .collect();
     let mut out = std::io::stdout().lock();
     output::write(format, &all, &sources, &mut out)?;
     out.flush()?;
@@ -67,7 +82,9 @@ fn parse_severity(s: &str) -> Result<Severity> {
     let text = format!("[lint]\nfailure-threshold = {:?}\n", s);
     Config::from_toml(&text, None)
         .map(|c| c.failure_threshold)
-        .map_err(|_| anyhow::anyhow!("--failure-threshold {s:?}: expected error, warning, info or style"))
+        .map_err(|_| {
+            anyhow::anyhow!("--failure-threshold {s:?}: expected error, warning, info or style")
+        })
 }
 
 /// `REF=SOURCE` pairs from `--image`.
@@ -145,7 +162,9 @@ fn facts_of(source: &str, opts: &drydock_image::OpenOptions) -> Result<BaseFacts
         .to_string();
     let mut binaries = BTreeSet::new();
     for dir in path.split(':').filter(|d| d.starts_with('/')) {
-        let Some((real_dir, _)) = tree.resolve(dir) else { continue };
+        let Some((real_dir, _)) = tree.resolve(dir) else {
+            continue;
+        };
         for (p, _) in tree.children(&real_dir) {
             if tree.resolve(p).is_some_and(|(_, n)| n.is_executable()) {
                 let name = p.rsplit('/').next().unwrap_or(p);
@@ -180,12 +199,22 @@ fn facts_of(source: &str, opts: &drydock_image::OpenOptions) -> Result<BaseFacts
         python: version_of("python").map(major_minor),
         node: version_of("node").map(|v| v.split('.').next().unwrap_or_default().to_string()),
         package_manager: Some(package_manager),
-        entrypoint: Some(image.config.config.entrypoint.as_ref().is_some_and(|e| !e.is_empty())),
+        entrypoint: Some(
+            image
+                .config
+                .config
+                .entrypoint
+                .as_ref()
+                .is_some_and(|e| !e.is_empty()),
+        ),
         binaries: Some(binaries),
         absent: BTreeSet::new(),
         source: format!(
             "image {source}@{}",
-            image.manifest_digest.as_ref().unwrap_or(&image.config_digest)
+            image
+                .manifest_digest
+                .as_ref()
+                .unwrap_or(&image.config_digest)
         ),
     })
 }

@@ -36,7 +36,9 @@ pub fn run(a: &SbomArgs) -> Result<u8> {
     let mut buf = Vec::new();
     sbom::write(&catalog, format, &write_opts, &mut buf)?;
     match &a.output {
-        Some(path) => std::fs::write(path, &buf).with_context(|| format!("writing {}", path.display()))?,
+        Some(path) => {
+            std::fs::write(path, &buf).with_context(|| format!("writing {}", path.display()))?
+        }
         None => {
             let mut out = std::io::stdout().lock();
             out.write_all(&buf)?;
@@ -45,18 +47,29 @@ pub fn run(a: &SbomArgs) -> Result<u8> {
     }
     let mut err = std::io::stderr().lock();
     for w in &catalog.warnings {
-        writeln!(err, "drydock: warning: {}: {}: {}", w.cataloger, w.path, w.message)?;
+        writeln!(
+            err,
+            "drydock: warning: {}: {}: {}",
+            w.cataloger, w.path, w.message
+        )?;
     }
     Ok(0)
 }
 
 /// How many bottom layers the base image accounts for; its layers must be a prefix of the image's.
-fn base_layer_count(image: &drydock_image::Image, base: &str, opts: &drydock_image::OpenOptions) -> Result<usize> {
-    let base_image = drydock_image::open(base, opts).with_context(|| format!("opening base image {base}"))?;
+fn base_layer_count(
+    image: &drydock_image::Image,
+    base: &str,
+    opts: &drydock_image::OpenOptions,
+) -> Result<usize> {
+    let base_image =
+        drydock_image::open(base, opts).with_context(|| format!("opening base image {base}"))?;
     let ours: Vec<_> = image.config.rootfs.diff_ids.iter().collect();
     let theirs: Vec<_> = base_image.config.rootfs.diff_ids.iter().collect();
     if theirs.len() > ours.len() || ours[..theirs.len()] != theirs[..] {
-        bail!("base image {base} is not a base of this image: its layers are not a prefix of this image's");
+        bail!(
+            "base image {base} is not a base of this image: its layers are not a prefix of this image's"
+        );
     }
     Ok(theirs.len())
 }
@@ -66,8 +79,12 @@ fn created_time() -> Result<String> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
     let t = match std::env::var("SOURCE_DATE_EPOCH") {
         Ok(s) => {
-            let secs: i64 = s.trim().parse().with_context(|| format!("SOURCE_DATE_EPOCH {s:?} is not a number"))?;
-            time::OffsetDateTime::from_unix_timestamp(secs).context("SOURCE_DATE_EPOCH out of range")?
+            let secs: i64 = s
+                .trim()
+                .parse()
+                .with_context(|| format!("SOURCE_DATE_EPOCH {s:?} is not a number"))?;
+            time::OffsetDateTime::from_unix_timestamp(secs)
+                .context("SOURCE_DATE_EPOCH out of range")?
         }
         Err(_) => time::OffsetDateTime::now_utc(),
     };

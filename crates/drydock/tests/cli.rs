@@ -1,0 +1,287 @@
+//! End-to-end: the drydock binary on the real test images, checked against the build's truth files.
+
+use std::process::{Command, Output};
+
+use drydock_testkit::images;
+use serde_json::Value;
+
+fn drydock(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_drydock"))
+        .args(args)
+        .env(
+            "DRYDOCK_CACHE_DIR",
+            std::env::temp_dir().join("drydock-cli-test-cache"),
+        )
+        .output()
+        .expect("drydock runs")
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = drydock(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("valid JSON")
+}
+
+/// Asserts exit code 2 and a single `drydock: error:` line naming `needle`.
+fn assert_error(args: &[&str], needle: &str) {
+    let out = drydock(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line: {stderr}");
+    assert!(lines[0].starts_with("drydock: error: "), "{stderr}");
+    assert!(stderr.contains(needle), "{stderr} should name {needle}");
+}
+
+fn os_release_field(text: &str, key: &str) -> Option<String> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}=")))
+        .map(|v| v.trim_matches('"').to_string())
+}
+
+fn oci(name: &str) -> String {
+    format!("oci:{}", images::layout(name).display())
+}
+
+#[test]
+fn images_inspect_reports_the_built_facts() {
+    for name in ["minbase", "python", "app", "distroless"] {
+        let r = json(&["inspect", "--format", "json", &oci(name)]);
+        assert_eq!(r["schema"], "drydock.inspect/v1");
+        let osr = images::truth(name, "os-release");
+        assert_eq!(
+            r["os"]["id"].as_str(),
+            os_release_field(&osr, "ID").as_deref(),
+            "{name}"
+        );
+        assert_eq!(
+            r["os"]["version_id"].as_str(),
+            os_release_field(&osr, "VERSION_ID").as_deref(),
+            "{name}"
+        );
+        let config: Value = serde_json::from_str(&images::truth(name, "config.json")).unwrap();
+        let files = images::truth_tsv(name, "files.tsv")
+            .iter()
+            .filter(|r| (r[1] == "f" || r[1] == "h") && !r[0].starts_with("/dev/"))
+            .count();
+        assert_eq!(
+            r["size"]["file_count"].as_u64(),
+            Some(files as u64),
+            "{name}"
+        );
+        let layers: usize = images::truth(name, "layers.txt").trim().parse().unwrap();
+        assert_eq!(
+            r["size"]["layers"].as_array().unwrap().len(),
+            layers,
+            "{name}"
+        );
+        // The shell: present on the Debian images, absent from the distroless one.
+        let has_sh = images::truth_tsv(name, "files.tsv")
+            .iter()
+            .any(|r| r[0] == "/usr/bin/sh" || r[0] == "/bin/sh");
+        assert_eq!(
+            r["shells"]["sh"]["present"].as_bool(),
+            Some(has_sh),
+            "{name}"
+        );
+        assert_eq!(r["libc"]["kind"], "glibc", "{name}");
+        // The user: the configured one, resolved through the image's own passwd.
+        let user = config["user"].as_str().unwrap_or("");
+        let passwd = images::truth(name, "passwd");
+        let entry = passwd.lines().find(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            f.len() > 3 && (f[0] == user || f[2] == user)
+        });
+        match entry {
+            Some(l) => {
+                let uid: u64 = l.split(':').nth(2).unwrap().parse().unwrap();
+                assert_eq!(r["user"]["uid"].as_u64(), Some(uid), "{name}");
+                assert_eq!(r["user"]["is_root"].as_bool(), Some(uid == 0), "{name}");
+            }
+            None => assert!(user.is_empty(), "{name}: user {user} should be in passwd"),
+        }
+    }
+}
+
+#[test]
+fn images_inspect_is_the_same_from_every_source() {
+    let strip = |mut v: Value| {
+        v["identity"] = Value::Null;
+        v["os"]["eol"]["as_of"] = Value::Null;
+        // Layer digests and compressed sizes differ (docker-archive layers are uncompressed).
+        v["size"]["compressed"] = Value::Null;
+        for l in v["size"]["layers"].as_array_mut().unwrap() {
+            l["digest"] = Value::Null;
+            l["compressed"] = Value::Null;
+        }
+        v
+    };
+    let a = strip(json(&["inspect", "--format", "json", &oci("app")]));
+    let b = strip(json(&[
+        "inspect",
+        "--format",
+        "json",
+        &format!("oci-archive:{}", images::oci_archive("app").display()),
+    ]));
+    let c = strip(json(&[
+        "inspect",
+        "--format",
+        "json",
+        &format!("docker-archive:{}", images::docker_archive("app").display()),
+    ]));
+    assert_eq!(a, b);
+    assert_eq!(a, c);
+}
+
+#[test]
+fn images_sbom_lists_what_dpkg_lists() {
+    for name in ["minbase", "distroless"] {
+        let bom = json(&["sbom", "--format", "json", &oci(name)]);
+        let mut got: Vec<(String, String, String)> = bom["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["type"] == "deb")
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap().to_string(),
+                    p["version"].as_str().unwrap().to_string(),
+                    p["arch"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        got.sort();
+        let mut want: Vec<(String, String, String)> = images::truth_tsv(name, "dpkg.tsv")
+            .into_iter()
+            .map(|r| (r[0].clone(), r[1].clone(), r[2].clone()))
+            .collect();
+        want.sort();
+        assert_eq!(got, want, "{name}");
+    }
+}
+
+#[test]
+fn images_lint_uses_the_real_base_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let dockerfile = dir.path().join("Dockerfile");
+    std::fs::write(
+        &dockerfile,
+        "FROM example.invalid/runtime:1\nCMD run-server --port 8080\n",
+    )
+    .unwrap();
+    let path = dockerfile.display().to_string();
+    // The bundled table does not know this base: no shell finding.
+    let out = drydock(&["lint", "--format", "json", &path]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!v.to_string().contains("shell-form-without-shell"), "{v}");
+    // With the real distroless image standing in, the missing shell is an error, and says where the fact came from.
+    let mapping = format!("example.invalid/runtime:1={}", oci("distroless"));
+    let out = drydock(&["lint", "--format", "json", "--image", &mapping, &path]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let finding = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "shell-form-without-shell")
+        .unwrap_or_else(|| panic!("{v}"))
+        .clone();
+    assert!(finding.to_string().contains("image oci:"), "{finding}");
+}
+
+#[test]
+fn images_platforms_of_an_index() {
+    let out = drydock(&["platforms", &oci(images::MULTI)]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("linux/amd64\tsha256:") && text.contains("linux/arm64"),
+        "{text}"
+    );
+    let r = json(&[
+        "inspect",
+        "--format",
+        "json",
+        "--platform",
+        "linux/arm64",
+        &oci(images::MULTI),
+    ]);
+    assert!(
+        r["identity"]["platform"]
+            .as_str()
+            .unwrap()
+            .starts_with("linux/arm64")
+    );
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope");
+    assert_error(&["inspect", &format!("oci:{}", missing.display())], "nope");
+    let junk = dir.path().join("junk.tar");
+    std::fs::write(
+        &junk,
+        b"this is not a tar archive at all, not even close........",
+    )
+    .unwrap();
+    assert_error(
+        &["inspect", &format!("docker-archive:{}", junk.display())],
+        "junk.tar",
+    );
+    let bad = dir.path().join("Dockerfile");
+    // BuildKit refuses ENV without a value.
+    std::fs::write(&bad, "FROM alpine\nENV PATH\n").unwrap();
+    assert_error(&["lint", &bad.display().to_string()], "Dockerfile:2");
+    // A registry that is not there: a closed loopback port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    assert_error(
+        &["inspect", "--no-cache", &format!("127.0.0.1:{port}/x:1")],
+        &format!("127.0.0.1:{port}"),
+    );
+    assert_error(&["inspect", "Not/A/Valid:Ref:x"], "invalid image reference");
+    assert_error(
+        &["inspect", "--platform", "linux", &oci("distroless")],
+        "--platform",
+    );
+}
+
+#[test]
+fn images_corrupt_blob_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = images::layout("distroless");
+    let dst = dir.path().join("img");
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(&src)
+        .arg(&dst)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(dst.join("index.json")).unwrap()).unwrap();
+    let manifest_digest = index["manifests"][0]["digest"].as_str().unwrap();
+    let blob = |d: &str| {
+        dst.join("blobs/sha256")
+            .join(d.trim_start_matches("sha256:"))
+    };
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(blob(manifest_digest)).unwrap()).unwrap();
+    let layer = manifest["layers"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut bytes = std::fs::read(blob(&layer)).unwrap();
+    let n = bytes.len();
+    bytes[n - 100] ^= 1;
+    std::fs::write(blob(&layer), bytes).unwrap();
+    assert_error(&["inspect", &format!("oci:{}", dst.display())], &layer);
+}
