@@ -322,6 +322,39 @@ fn cache_serves_digest_references_offline_and_rejects_corruption() {
 }
 
 #[test]
+fn concurrent_pulls_share_one_cache_safely() {
+    let tmp = tempfile::tempdir().unwrap();
+    let layout = tiny_layout(tmp.path(), "amd64", "shared cache\n");
+    let reg = Registry::start();
+    reg.push_layout(&layout, "conc/app:1", Format::Oci);
+    let cache_dir = tmp.path().join("cache");
+    let reference = reg.reference("conc/app:1");
+    let results: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    let image = open(&reference, &opts(&cache_dir))?;
+                    read_files(&image)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for r in results {
+        assert_eq!(r.unwrap()["etc/hello"], "shared cache\n");
+    }
+    let names: Vec<String> = std::fs::read_dir(cache_dir.join("blobs/sha256"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names.len(),
+        3,
+        "manifest, config and layer, no temporary files: {names:?}"
+    );
+}
+
+#[test]
 fn unknown_tag_and_closed_port() {
     let tmp = tempfile::tempdir().unwrap();
     let layout = tiny_layout(tmp.path(), "amd64", "x\n");

@@ -40,6 +40,25 @@ fn registry_pulls_of_real_images_equal_their_layouts() {
         let got = open(&reg.reference(&format!("test/{name}:latest")), &o).unwrap();
         assert_eq!(got.layers().len(), want.layers().len(), "{name}");
         assert_eq!(got.config.config.user, want.config.config.user, "{name}");
+        // skopeo, reading the same registry, agrees on the manifest digest.
+        let out = std::process::Command::new("skopeo")
+            .args(["inspect", "--tls-verify=false", "--format", "{{.Digest}}"])
+            .arg(format!(
+                "docker://{}",
+                reg.reference(&format!("test/{name}:latest"))
+            ))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            got.manifest_digest.as_ref().unwrap().to_string(),
+            "{name}"
+        );
         if format == Format::Oci {
             // Same format: skopeo copies the manifest as it is, so the digests are the layout's.
             assert_eq!(got.manifest_digest, want.manifest_digest, "{name}");
