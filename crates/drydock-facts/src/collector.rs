@@ -31,8 +31,8 @@ pub(crate) const ACCOUNTS_LIMIT: u64 = 4 * 1024 * 1024;
 const DB_LIMIT: u64 = 256 * 1024 * 1024;
 /// Binaries scanned for a version marker are read up to this many bytes.
 const SCAN_LIMIT: u64 = 16 * 1024 * 1024;
-/// Bytes read from a program to find its `#!` line.
-const SHEBANG_LIMIT: u64 = 256;
+/// Bytes read from a program to find its `#!` line or ELF loader.
+const HEADER_LIMIT: u64 = 4096;
 
 const DPKG_STATUS: &str = "/var/lib/dpkg/status";
 const DPKG_STATUS_D: &str = "/var/lib/dpkg/status.d/";
@@ -52,6 +52,8 @@ pub struct FactsCollector {
     pub(crate) sh_probe: BTreeMap<String, String>,
     /// `#!` lines of the programs the config runs, by path.
     pub(crate) shebangs: BTreeMap<String, String>,
+    /// ELF dynamic loaders (PT_INTERP) of the programs the config runs, by path.
+    pub(crate) elf_interp: BTreeMap<String, String>,
     /// Paths and base names of the programs the config runs.
     program_paths: BTreeSet<String>,
     program_names: BTreeSet<String>,
@@ -231,11 +233,13 @@ impl FileVisitor for FactsCollector {
             }),
             Want::Shebang => {
                 let mut buf = Vec::new();
-                content.take(SHEBANG_LIMIT).read_to_end(&mut buf).map(|_| {
+                content.take(HEADER_LIMIT).read_to_end(&mut buf).map(|_| {
                     if let Some(rest) = buf.strip_prefix(b"#!") {
                         let line = rest.split(|&b| b == b'\n').next().unwrap_or_default();
                         let line = String::from_utf8_lossy(line).trim().to_string();
                         self.shebangs.insert(path.to_string(), line);
+                    } else if let Some(interp) = elf_interpreter(&buf) {
+                        self.elf_interp.insert(path.to_string(), interp);
                     }
                 })
             }
@@ -245,6 +249,57 @@ impl FileVisitor for FactsCollector {
         }
         Ok(())
     }
+}
+
+/// The PT_INTERP path of an ELF executable, when its program headers lie in `head`.
+/// `None` for static binaries, non-ELF files and anything truncated or malformed.
+pub(crate) fn elf_interpreter(head: &[u8]) -> Option<String> {
+    if head.len() < 52 || &head[..4] != b"\x7fELF" {
+        return None;
+    }
+    let is64 = match head[4] {
+        1 => false,
+        2 => true,
+        _ => return None,
+    };
+    let le = match head[5] {
+        1 => true,
+        2 => false,
+        _ => return None,
+    };
+    let num = |at: usize, len: usize| -> Option<u64> {
+        let b = head.get(at..at.checked_add(len)?)?;
+        let mut v: u64 = 0;
+        for i in 0..len {
+            let byte = if le { b[len - 1 - i] } else { b[i] };
+            v = (v << 8) | u64::from(byte);
+        }
+        Some(v)
+    };
+    let (phoff, phentsize, phnum) = if is64 {
+        (num(0x20, 8)?, num(0x36, 2)?, num(0x38, 2)?)
+    } else {
+        (num(0x1C, 4)?, num(0x2A, 2)?, num(0x2C, 2)?)
+    };
+    const PT_INTERP: u64 = 3;
+    for i in 0..phnum.min(64) {
+        let ph = usize::try_from(phoff.checked_add(i.checked_mul(phentsize)?)?).ok()?;
+        if num(ph, 4)? != PT_INTERP {
+            continue;
+        }
+        let (off, size) = if is64 {
+            (num(ph + 0x08, 8)?, num(ph + 0x20, 8)?)
+        } else {
+            (num(ph + 0x04, 4)?, num(ph + 0x10, 4)?)
+        };
+        let start = usize::try_from(off).ok()?;
+        let end = start.checked_add(usize::try_from(size).ok()?)?;
+        let raw = head.get(start..end)?;
+        let s = raw.split(|&b| b == 0).next().unwrap_or_default();
+        let s = String::from_utf8_lossy(s).into_owned();
+        return (!s.is_empty()).then_some(s);
+    }
+    None
 }
 
 /// Byte markers that tell a regular-file `/bin/sh` apart, first match wins.
@@ -435,7 +490,7 @@ pub(crate) fn parent(path: &str) -> &str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn file(size: u64) -> Node {
@@ -500,6 +555,43 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.shebangs["/docker-entrypoint.sh"], "/bin/bash");
+    }
+
+    /// A minimal 64-bit little-endian ELF with one PT_INTERP program header.
+    pub(crate) fn elf_with_interp(interp: &str) -> Vec<u8> {
+        let mut b = vec![0u8; 0x200];
+        b[..4].copy_from_slice(b"\x7fELF");
+        b[4] = 2;
+        b[5] = 1;
+        b[0x20..0x28].copy_from_slice(&64u64.to_le_bytes());
+        b[0x36..0x38].copy_from_slice(&56u16.to_le_bytes());
+        b[0x38..0x3A].copy_from_slice(&1u16.to_le_bytes());
+        b[64..68].copy_from_slice(&3u32.to_le_bytes());
+        b[64 + 8..64 + 16].copy_from_slice(&0x100u64.to_le_bytes());
+        b[64 + 0x20..64 + 0x28].copy_from_slice(&((interp.len() + 1) as u64).to_le_bytes());
+        b[0x100..0x100 + interp.len()].copy_from_slice(interp.as_bytes());
+        b
+    }
+
+    #[test]
+    fn elf_interpreters() {
+        let elf = elf_with_interp("/lib64/ld-linux-x86-64.so.2");
+        assert_eq!(
+            elf_interpreter(&elf).as_deref(),
+            Some("/lib64/ld-linux-x86-64.so.2")
+        );
+        // Static (no PT_INTERP), truncated, garbage: no answer, no panic.
+        let mut st = elf.clone();
+        st[64] = 1;
+        assert_eq!(elf_interpreter(&st), None);
+        assert_eq!(elf_interpreter(&elf[..100]), None);
+        assert_eq!(elf_interpreter(b"#!/bin/sh"), None);
+        let mut wild = elf.clone();
+        wild[0x20..0x28].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert_eq!(elf_interpreter(&wild), None);
+        let mut huge = elf;
+        huge[64 + 0x20..64 + 0x28].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert_eq!(elf_interpreter(&huge), None);
     }
 
     #[test]

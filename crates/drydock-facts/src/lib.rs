@@ -89,6 +89,7 @@ pub fn report_from_tree(
     opts: &InspectOptions,
 ) -> Report {
     let default = ImageConfig::default();
+    let config_missing = config.is_none();
     let config = config.unwrap_or(&default);
     let mut identity = report::Identity {
         spec: spec.to_string(),
@@ -96,7 +97,12 @@ pub fn report_from_tree(
         ..report::Identity::default()
     };
     fill_config_identity(&mut identity, config);
-    build(identity, config, tree, collector, opts)
+    let mut report = build(identity, config, tree, collector, opts);
+    if config_missing && report.runnability.command.form == "none" {
+        report.runnability.command.why =
+            "no image config: a directory has no ENTRYPOINT or CMD".into();
+    }
+    report
 }
 
 fn identity_of(image: &Image) -> report::Identity {
@@ -276,6 +282,7 @@ fn build(
         tree,
         cfg: &config.config,
         shebangs: &collector.shebangs,
+        elf_interp: &collector.elf_interp,
         user: &user,
         supplementary_gids,
     };

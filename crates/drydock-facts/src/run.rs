@@ -38,6 +38,7 @@ pub(crate) struct Ctx<'a> {
     pub tree: &'a FileTree,
     pub cfg: &'a ContainerConfig,
     pub shebangs: &'a BTreeMap<String, String>,
+    pub elf_interp: &'a BTreeMap<String, String>,
     pub user: &'a User,
     /// Groups the user belongs to besides its primary one.
     pub supplementary_gids: Vec<u64>,
@@ -159,6 +160,14 @@ fn check_argv(ctx: &Ctx, argv: Vec<String>) -> RunCheck {
     out.resolved = Some(path.clone());
     if let Err(why) = executable_by(ctx, &path, node) {
         out.why = why;
+        return out;
+    }
+    if let Some(loader) = ctx.elf_interp.get(&path)
+        && resolve_file(ctx.tree, loader).is_none()
+    {
+        out.why = format!(
+            "{path} needs the dynamic loader {loader}, which is not in the image (built for another libc?)"
+        );
         return out;
     }
     if let Some(line) = ctx.shebangs.get(&path) {
@@ -311,6 +320,7 @@ mod tests {
             ("/app/tool.py".to_string(), node(Kind::File, 0o755, None)),
             ("/app/data.txt".to_string(), node(Kind::File, 0o644, None)),
             ("/app/private".to_string(), node(Kind::File, 0o700, None)),
+            ("/app/glibc-bin".to_string(), node(Kind::File, 0o755, None)),
         ];
         if with_sh {
             nodes.push((
@@ -334,10 +344,15 @@ mod tests {
 
     fn check(t: &FileTree, cfg: &ContainerConfig, user: &User) -> RunCheck {
         let s = shebangs();
+        let elf = BTreeMap::from([(
+            "/app/glibc-bin".to_string(),
+            "/lib64/ld-linux-x86-64.so.2".to_string(),
+        )]);
         check_command(&Ctx {
             tree: t,
             cfg,
             shebangs: &s,
+            elf_interp: &elf,
             user,
             supplementary_gids: vec![],
         })
@@ -409,6 +424,13 @@ mod tests {
     }
 
     #[test]
+    fn elf_needs_its_loader() {
+        let bad = check(&tree(true), &cfg(&["/app/glibc-bin"], &[]), &root());
+        assert!(!bad.can_run);
+        assert!(bad.why.contains("ld-linux"), "{}", bad.why);
+    }
+
+    #[test]
     fn permissions_and_user() {
         let t = tree(false);
         let app = User {
@@ -441,6 +463,7 @@ mod tests {
                 tree: &t,
                 cfg: c,
                 shebangs: &s,
+                elf_interp: &BTreeMap::new(),
                 user: &root(),
                 supplementary_gids: vec![],
             })

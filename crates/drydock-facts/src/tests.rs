@@ -222,3 +222,41 @@ fn garbage_files_do_not_panic() {
     assert!(!r.runnability.command.can_run);
     serde_json::to_string(&r).unwrap();
 }
+
+#[test]
+fn glibc_binary_on_a_musl_root_cannot_run() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "/lib/ld-musl-x86_64.so.1", b"\x7fELF", 0o755);
+    write(
+        dir.path(),
+        "/etc/os-release",
+        b"ID=alpine\nVERSION_ID=3.22.0\n",
+        0o644,
+    );
+    let elf = crate::collector::tests::elf_with_interp("/lib64/ld-linux-x86-64.so.2");
+    write(dir.path(), "/usr/local/bin/server", &elf, 0o755);
+    let mut cfg = ImageConfig::default();
+    cfg.config.entrypoint = Some(vec!["server".into()]);
+    let r = report_of(dir.path(), Some(&cfg));
+    assert!(!r.runnability.command.can_run);
+    assert!(
+        r.runnability
+            .command
+            .why
+            .contains("/lib64/ld-linux-x86-64.so.2"),
+        "{}",
+        r.runnability.command.why
+    );
+    // With the loader in place it runs.
+    write(dir.path(), "/lib64/ld-linux-x86-64.so.2", b"\x7fELF", 0o755);
+    let r = report_of(dir.path(), Some(&cfg));
+    assert!(
+        r.runnability.command.can_run,
+        "{}",
+        r.runnability.command.why
+    );
+    assert_eq!(
+        (r.libc.kind, r.libc.also_present.as_slice()),
+        (LibcKind::Musl, &[LibcKind::Glibc][..])
+    );
+}
