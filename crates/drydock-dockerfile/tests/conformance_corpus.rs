@@ -57,6 +57,7 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
 fn conformance_corpus_parses() {
     let mut unexpected = Vec::new();
     let mut ok = 0;
+    let (mut heredoc_files, mut syntax_files, mut multi_stage, mut crlf_files) = (0, 0, 0, 0);
     let files = corpus();
     for (name, bytes) in &files {
         let expected = EXPECTED_ERRORS.iter().find(|(n, _)| n == name);
@@ -67,6 +68,21 @@ fn conformance_corpus_parses() {
         match (res, expected) {
             (Ok(df), None) => {
                 ok += 1;
+                heredoc_files +=
+                    usize::from(df.instructions.iter().any(|i| !i.heredocs.is_empty()));
+                syntax_files += usize::from(df.directive("syntax").is_some());
+                multi_stage += usize::from(df.stages.len() > 1);
+                if bytes.contains(&b'\r') {
+                    crlf_files += 1;
+                    assert!(
+                        df.instructions.iter().all(|i| !i.original.contains('\r')),
+                        "{name}: CR kept"
+                    );
+                }
+                if name.contains("dchapes-mode") {
+                    // A blank first line ends the directive block, so BuildKit ignores its `# syntax=`.
+                    assert_eq!(df.directive("syntax"), None);
+                }
                 assert!(!df.stages.is_empty(), "{name}: no stages");
                 for inst in &df.instructions {
                     assert!(
@@ -91,6 +107,12 @@ fn conformance_corpus_parses() {
         }
     }
     eprintln!("corpus: {ok}/{} parse and validate cleanly", files.len());
+    // Feature counts over the corpus (its README counts by grep; these are what the parser sees).
+    assert_eq!(
+        (heredoc_files, syntax_files, multi_stage, crlf_files),
+        (38, 45, 128, 1),
+        "heredoc, syntax-directive, multi-stage, CRLF file counts"
+    );
     assert!(unexpected.is_empty(), "{}", unexpected.join("\n"));
     assert_eq!(ok + EXPECTED_ERRORS.len(), files.len());
 }
