@@ -1,0 +1,255 @@
+//! Local sources on the real test images: the merged view equals the root file system the image was
+//! built from (truth written by scripts/build-test-images), from every source form.
+
+use std::collections::BTreeMap;
+
+use drydock_image::{Error, Kind, OpenOptions, Platform, open};
+use drydock_testkit::images;
+
+type Entry = (String, u64, String);
+
+/// (kind letter, size, link target) per path, from the build's truth file.
+fn truth_files(name: &str) -> BTreeMap<String, Entry> {
+    images::truth_tsv(name, "files.tsv")
+        .into_iter()
+        .map(|r| {
+            let kind = match r[1].as_str() {
+                "h" => "f".to_string(),
+                k => k.to_string(),
+            };
+            let link = if kind == "l" {
+                r.get(3).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            };
+            (r[0].clone(), (kind, r[2].parse().unwrap_or(0), link))
+        })
+        // Device nodes are dropped from the layers; /dev itself stays.
+        .filter(|(p, _)| !p.starts_with("/dev/"))
+        .collect()
+}
+
+fn walked(spec: &str) -> BTreeMap<String, Entry> {
+    let image = open(spec, &OpenOptions::default()).unwrap_or_else(|e| panic!("{spec}: {e}"));
+    let tree = image
+        .walk(&mut [])
+        .unwrap_or_else(|e| panic!("{spec}: {e}"));
+    tree.iter()
+        .filter(|(p, _)| !p.starts_with("/dev/"))
+        .map(|(p, n)| {
+            let kind = match n.kind {
+                Kind::File | Kind::Hardlink => "f",
+                Kind::Dir => "d",
+                Kind::Symlink => "l",
+                Kind::CharDevice => "c",
+                Kind::BlockDevice => "b",
+                Kind::Fifo => "p",
+            };
+            let size = if kind == "f" { n.size } else { 0 };
+            let link = if kind == "l" {
+                n.link.clone().unwrap_or_default()
+            } else {
+                String::new()
+            };
+            (p.to_string(), (kind.to_string(), size, link))
+        })
+        .collect()
+}
+
+fn assert_same(name: &str, spec: &str) {
+    let want = truth_files(name);
+    let got = walked(spec);
+    let missing: Vec<_> = want
+        .keys()
+        .filter(|p| !got.contains_key(*p))
+        .take(10)
+        .collect();
+    let extra: Vec<_> = got
+        .keys()
+        .filter(|p| !want.contains_key(*p))
+        .take(10)
+        .collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{spec}: missing {missing:?}, extra {extra:?}"
+    );
+    for (p, w) in &want {
+        assert_eq!(&got[p], w, "{spec}: {p}");
+    }
+}
+
+#[test]
+fn images_merged_view_equals_the_built_root_fs_from_every_source() {
+    for name in ["minbase", "python", "app", "distroless"] {
+        assert_same(name, &format!("oci:{}", images::layout(name).display()));
+        assert_same(
+            name,
+            &format!("oci-archive:{}", images::oci_archive(name).display()),
+        );
+        assert_same(
+            name,
+            &format!("docker-archive:{}", images::docker_archive(name).display()),
+        );
+    }
+}
+
+#[test]
+fn images_sources_agree_on_identity() {
+    let o = OpenOptions::default();
+    let layout = open(&format!("oci:{}", images::layout("app").display()), &o).unwrap();
+    let archive = open(
+        &format!("oci-archive:{}", images::oci_archive("app").display()),
+        &o,
+    )
+    .unwrap();
+    let docker = open(
+        &format!("docker-archive:{}", images::docker_archive("app").display()),
+        &o,
+    )
+    .unwrap();
+    assert_eq!(layout.manifest_digest, archive.manifest_digest);
+    assert_eq!(layout.config_digest, archive.config_digest);
+    // docker-archive holds the same layers (uncompressed, so named by their diff ids).
+    assert_eq!(layout.config.rootfs.diff_ids, docker.config.rootfs.diff_ids);
+    let layers: usize = images::truth("app", "layers.txt").trim().parse().unwrap();
+    assert_eq!(layout.layers().len(), layers);
+    assert_eq!(docker.layers().len(), layers);
+    // skopeo records the normalised name in RepoTags.
+    assert!(
+        docker
+            .local_name
+            .as_deref()
+            .unwrap()
+            .ends_with("drydock-test/app:latest")
+    );
+    // A bare path is recognised too.
+    let bare = open(&images::docker_archive("app").display().to_string(), &o).unwrap();
+    assert_eq!(bare.config_digest, docker.config_digest);
+}
+
+#[test]
+fn images_whiteouts_and_layer_attribution() {
+    let image = open(
+        &format!("oci:{}", images::layout("app").display()),
+        &OpenOptions::default(),
+    )
+    .unwrap();
+    let tree = image.walk(&mut []).unwrap();
+    let top = image.layers().len() - 1;
+    let gone = images::truth_lines("app", "whiteouts.txt");
+    assert!(!gone.is_empty());
+    for path in gone {
+        assert!(
+            tree.get(&path).is_none(),
+            "{path} was deleted by the app layer"
+        );
+    }
+    assert!(tree.layers[top].whiteouts > 0);
+    // Files the app layer wrote are attributed to it; the base's untouched files to layer 0.
+    assert_eq!(tree.get("/app/main.py").unwrap().layer, top);
+    assert_eq!(tree.resolve("/usr/bin/dash").unwrap().1.layer, 0);
+    assert!(tree.resolve("/usr/bin/python3").is_some());
+    let compressed: u64 = image.layers().iter().map(|l| l.size).sum();
+    assert_eq!(
+        tree.layers.iter().map(|l| l.compressed_size).sum::<u64>(),
+        compressed
+    );
+    assert!(
+        tree.layers
+            .iter()
+            .all(|l| l.uncompressed_size >= l.compressed_size)
+    );
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn images_tampered_blobs_are_caught_and_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("distroless");
+    copy_dir(&images::layout("distroless"), &dir);
+    let spec = format!("oci:{}", dir.display());
+    let image = open(&spec, &OpenOptions::default()).unwrap();
+    let layer = image.layers()[0].clone();
+    let path = dir.join("blobs/sha256").join(layer.digest.hex());
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x55;
+    std::fs::write(&path, &bytes).unwrap();
+    let err = image.walk(&mut []).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::DigestMismatch { .. } | Error::CorruptLayer { .. }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains(layer.digest.hex()),
+        "names the blob: {err}"
+    );
+
+    bytes.truncate(mid);
+    std::fs::write(&path, &bytes).unwrap();
+    let err = open(&spec, &OpenOptions::default())
+        .unwrap()
+        .walk(&mut [])
+        .unwrap_err();
+    assert!(err.to_string().contains(layer.digest.hex()), "{err}");
+
+    std::fs::write(dir.join("index.json"), b"{\"manifests\": [").unwrap();
+    let err = open(&spec, &OpenOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("index.json"), "{err}");
+
+    let err = open(
+        &format!("oci:{}:nope", images::layout("distroless").display()),
+        &OpenOptions::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::NotFound(_)), "{err}");
+}
+
+#[test]
+fn images_multi_platform_index() {
+    let spec = format!("oci:{}", images::layout(images::MULTI).display());
+    let platforms = drydock_image::list_platforms(&spec, &OpenOptions::default()).unwrap();
+    let names: Vec<String> = platforms.iter().map(|(p, _)| p.to_string()).collect();
+    assert!(
+        names.iter().any(|n| n == "linux/amd64")
+            && names.iter().any(|n| n.starts_with("linux/arm64")),
+        "{names:?}"
+    );
+    for arch in ["amd64", "arm64"] {
+        let opts = OpenOptions {
+            platform: Platform::parse(&format!("linux/{arch}")),
+            ..OpenOptions::default()
+        };
+        let image = open(&spec, &opts).unwrap();
+        assert_eq!(image.config.architecture, arch);
+        assert!(image.index_digest.is_some());
+        let tree = image.walk(&mut []).unwrap();
+        assert!(tree.resolve("/bin/sh").is_none());
+        assert!(tree.resolve("/etc/passwd").is_some());
+    }
+    let opts = OpenOptions {
+        platform: Platform::parse("linux/s390x"),
+        ..OpenOptions::default()
+    };
+    let err = open(&spec, &opts).unwrap_err();
+    assert!(matches!(err, Error::NoMatchingPlatform { .. }), "{err}");
+    assert!(
+        err.to_string().contains("linux/arm64"),
+        "lists what is there: {err}"
+    );
+}
