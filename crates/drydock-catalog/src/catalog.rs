@@ -66,10 +66,19 @@ impl Subject {
             registry: reference.map(|r| r.registry().to_string()),
             tag: reference
                 .and_then(|r| r.tag().map(str::to_string))
-                .or_else(|| image.local_name.clone().filter(|n| !n.contains('/') && !n.contains(':'))),
+                .or_else(|| {
+                    image
+                        .local_name
+                        .clone()
+                        .filter(|n| !n.contains('/') && !n.contains(':'))
+                }),
             config_digest: Some(image.config_digest.to_string()),
             platform: Some(image.platform().to_string()),
-            layers: image.layers().iter().map(|l| l.digest.to_string()).collect(),
+            layers: image
+                .layers()
+                .iter()
+                .map(|l| l.digest.to_string())
+                .collect(),
         }
     }
 }
@@ -94,7 +103,10 @@ pub struct Options {
 }
 
 /// Catalogs an image in one walk of its layers, with extra visitors riding along.
-pub fn catalog_image(image: &Image, extra_visitors: &mut [&mut dyn FileVisitor]) -> Result<Catalog, Error> {
+pub fn catalog_image(
+    image: &Image,
+    extra_visitors: &mut [&mut dyn FileVisitor],
+) -> Result<Catalog, Error> {
     catalog_image_with(image, &Options::default(), extra_visitors).map(|(c, _)| c)
 }
 
@@ -135,7 +147,8 @@ pub fn catalog_with(
     let mut catalogers = catalogers;
     let mut os_visitor = OsReleaseVisitor::default();
     let tree = {
-        let mut visitors: Vec<&mut dyn FileVisitor> = Vec::with_capacity(catalogers.len() + extra_visitors.len() + 1);
+        let mut visitors: Vec<&mut dyn FileVisitor> =
+            Vec::with_capacity(catalogers.len() + extra_visitors.len() + 1);
         visitors.push(&mut os_visitor);
         for c in catalogers.iter_mut() {
             visitors.push(&mut **c as &mut dyn FileVisitor);
@@ -163,7 +176,9 @@ pub fn catalog_with(
         drop_os_owned(&mut packages, &tree);
     }
     sort_packages(&mut packages);
-    warnings.sort_by(|a, b| (a.cataloger, &a.path, &a.message).cmp(&(b.cataloger, &b.path, &b.message)));
+    warnings.sort_by(|a, b| {
+        (a.cataloger, &a.path, &a.message).cmp(&(b.cataloger, &b.path, &b.message))
+    });
     Ok((
         Catalog {
             subject: Subject::default(),
@@ -201,7 +216,8 @@ impl FileVisitor for OsReleaseVisitor {
     fn visit(&mut self, path: &str, _node: &Node, content: &mut dyn Read) -> std::io::Result<()> {
         let mut buf = Vec::new();
         content.take(OS_RELEASE_LIMIT).read_to_end(&mut buf)?;
-        self.found.insert(path.to_string(), String::from_utf8_lossy(&buf).into_owned());
+        self.found
+            .insert(path.to_string(), String::from_utf8_lossy(&buf).into_owned());
         Ok(())
     }
 }
@@ -213,10 +229,10 @@ impl OsReleaseVisitor {
                 return Some(osrelease::parse(text));
             }
             // `/etc/os-release` is usually a symlink to `../usr/lib/os-release`.
-            if let Some((real, _)) = tree.resolve(p) {
-                if let Some(text) = self.found.get(&real) {
-                    return Some(osrelease::parse(text));
-                }
+            if let Some((real, _)) = tree.resolve(p)
+                && let Some(text) = self.found.get(&real)
+            {
+                return Some(osrelease::parse(text));
             }
         }
         None
@@ -225,7 +241,10 @@ impl OsReleaseVisitor {
 
 /// For OS packages without a layer yet (apk, rpm): the layer of the first owned file still present.
 fn attribute_layers(packages: &mut [Package], tree: &FileTree, ctx: &Context) {
-    for p in packages.iter_mut().filter(|p| p.kind.is_os() && p.layer.is_none()) {
+    for p in packages
+        .iter_mut()
+        .filter(|p| p.kind.is_os() && p.layer.is_none())
+    {
         let layer = p.files.iter().find_map(|f| {
             tree.get(f)
                 .filter(|n| n.kind != Kind::Dir)
@@ -248,10 +267,10 @@ fn drop_os_owned(packages: &mut Vec<Package>, tree: &FileTree) {
         for f in &p.files {
             // OS databases name paths as installed (`/lib/...` on merged-/usr systems): key by the
             // real path too so a walk path matches.
-            if tree.get(f).is_none_or(|n| n.kind == Kind::Symlink) {
-                if let Some((real, _)) = tree.resolve(f) {
-                    owned.insert(real);
-                }
+            if tree.get(f).is_none_or(|n| n.kind == Kind::Symlink)
+                && let Some((real, _)) = tree.resolve(f)
+            {
+                owned.insert(real);
             }
             owned.insert(f.clone());
         }

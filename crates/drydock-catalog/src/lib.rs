@@ -11,7 +11,9 @@ pub mod package;
 pub mod purl;
 pub mod sbom;
 
-pub use catalog::{Catalog, Error, Options, Subject, catalog_dir, catalog_image, catalog_image_with, catalog_with};
+pub use catalog::{
+    Catalog, Error, Options, Subject, catalog_dir, catalog_image, catalog_image_with, catalog_with,
+};
 pub use package::{Package, PackageType};
 
 use drydock_image::FileVisitor;

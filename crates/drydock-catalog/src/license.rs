@@ -5,18 +5,81 @@
 
 /// SPDX license ids drydock recognises.
 pub const SPDX_IDS: &[&str] = &[
-    "0BSD", "AFL-2.1", "AGPL-3.0-only", "AGPL-3.0-or-later", "Apache-1.1", "Apache-2.0",
-    "Artistic-1.0", "Artistic-1.0-Perl", "Artistic-2.0", "BSD-1-Clause", "BSD-2-Clause",
-    "BSD-3-Clause", "BSD-4-Clause", "BSL-1.0", "bzip2-1.0.6", "CC-BY-3.0", "CC-BY-4.0",
-    "CC-BY-SA-3.0", "CC-BY-SA-4.0", "CC0-1.0", "CDDL-1.0", "CDDL-1.1", "curl", "EPL-1.0",
-    "EPL-2.0", "FSFAP", "FSFUL", "FSFULLR", "FTL", "GFDL-1.2-only", "GFDL-1.2-or-later",
-    "GFDL-1.3-only", "GFDL-1.3-or-later", "GPL-1.0-only", "GPL-1.0-or-later", "GPL-2.0-only",
-    "GPL-2.0-or-later", "GPL-3.0-only", "GPL-3.0-or-later", "HPND", "ICU", "IJG", "ISC",
-    "LGPL-2.0-only", "LGPL-2.0-or-later", "LGPL-2.1-only", "LGPL-2.1-or-later", "LGPL-3.0-only",
-    "LGPL-3.0-or-later", "Libpng", "libtiff", "MirOS", "MIT", "MIT-0", "MPL-1.1", "MPL-2.0",
-    "NCSA", "OFL-1.1", "OLDAP-2.8", "OpenSSL", "PHP-3.01", "PostgreSQL", "PSF-2.0", "Python-2.0",
-    "Ruby", "Sleepycat", "TCL", "Unicode-DFS-2016", "Unlicense", "Vim", "W3C", "WTFPL", "X11",
-    "Zlib", "ZPL-2.1",
+    "0BSD",
+    "AFL-2.1",
+    "AGPL-3.0-only",
+    "AGPL-3.0-or-later",
+    "Apache-1.1",
+    "Apache-2.0",
+    "Artistic-1.0",
+    "Artistic-1.0-Perl",
+    "Artistic-2.0",
+    "BSD-1-Clause",
+    "BSD-2-Clause",
+    "BSD-3-Clause",
+    "BSD-4-Clause",
+    "BSL-1.0",
+    "bzip2-1.0.6",
+    "CC-BY-3.0",
+    "CC-BY-4.0",
+    "CC-BY-SA-3.0",
+    "CC-BY-SA-4.0",
+    "CC0-1.0",
+    "CDDL-1.0",
+    "CDDL-1.1",
+    "curl",
+    "EPL-1.0",
+    "EPL-2.0",
+    "FSFAP",
+    "FSFUL",
+    "FSFULLR",
+    "FTL",
+    "GFDL-1.2-only",
+    "GFDL-1.2-or-later",
+    "GFDL-1.3-only",
+    "GFDL-1.3-or-later",
+    "GPL-1.0-only",
+    "GPL-1.0-or-later",
+    "GPL-2.0-only",
+    "GPL-2.0-or-later",
+    "GPL-3.0-only",
+    "GPL-3.0-or-later",
+    "HPND",
+    "ICU",
+    "IJG",
+    "ISC",
+    "LGPL-2.0-only",
+    "LGPL-2.0-or-later",
+    "LGPL-2.1-only",
+    "LGPL-2.1-or-later",
+    "LGPL-3.0-only",
+    "LGPL-3.0-or-later",
+    "Libpng",
+    "libtiff",
+    "MirOS",
+    "MIT",
+    "MIT-0",
+    "MPL-1.1",
+    "MPL-2.0",
+    "NCSA",
+    "OFL-1.1",
+    "OLDAP-2.8",
+    "OpenSSL",
+    "PHP-3.01",
+    "PostgreSQL",
+    "PSF-2.0",
+    "Python-2.0",
+    "Ruby",
+    "Sleepycat",
+    "TCL",
+    "Unicode-DFS-2016",
+    "Unlicense",
+    "Vim",
+    "W3C",
+    "WTFPL",
+    "X11",
+    "Zlib",
+    "ZPL-2.1",
 ];
 
 /// Short names used by Debian copyright files and rpm/apk metadata that mean an SPDX id.
@@ -113,7 +176,10 @@ pub fn expression(raw: &str) -> Option<String> {
             }
             _ if expect_term && after_with => {
                 // Exception ids are their own list; accept the usual shape only.
-                if !tok.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') {
+                if !tok
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+                {
                     return None;
                 }
                 out.push(tok.to_string());
@@ -151,7 +217,13 @@ pub fn combine(raws: &[String]) -> Option<String> {
             }
             Some(
                 uniq.iter()
-                    .map(|p| if p.contains(' ') { format!("({p})") } else { p.clone() })
+                    .map(|p| {
+                        if p.contains(' ') {
+                            format!("({p})")
+                        } else {
+                            p.clone()
+                        }
+                    })
                     .collect::<Vec<_>>()
                     .join(" AND "),
             )
@@ -167,7 +239,9 @@ pub const COPYRIGHT_LIMIT: u64 = 4 << 20;
 pub fn dep5_licenses(text: &str) -> Option<Vec<String>> {
     let first = text.lines().find(|l| !l.trim().is_empty())?;
     let (key, _) = first.split_once(':')?;
-    if !key.trim().eq_ignore_ascii_case("Format") && !key.trim().eq_ignore_ascii_case("Format-Specification") {
+    if !key.trim().eq_ignore_ascii_case("Format")
+        && !key.trim().eq_ignore_ascii_case("Format-Specification")
+    {
         return None;
     }
     let mut out: Vec<String> = Vec::new();
@@ -176,7 +250,9 @@ pub fn dep5_licenses(text: &str) -> Option<Vec<String>> {
         if line.starts_with([' ', '\t']) {
             continue;
         }
-        let Some((k, v)) = line.split_once(':') else { continue };
+        let Some((k, v)) = line.split_once(':') else {
+            continue;
+        };
         if !k.eq_ignore_ascii_case("License") {
             continue;
         }
@@ -229,7 +305,13 @@ mod tests {
     #[test]
     fn dep5() {
         let text = "Format: https://example.invalid/dep5\n\nFiles: *\nCopyright: x\nLicense: MPL-1.1 or GPL-2\n\nLicense: MPL-1.1\n text\n License: not-a-field\n\nLicense: GPL-2\n";
-        assert_eq!(dep5_licenses(text), Some(vec!["MPL-1.1 or GPL-2".to_string()]));
-        assert_eq!(dep5_licenses("This is free software.\nLicense: MIT\n"), None);
+        assert_eq!(
+            dep5_licenses(text),
+            Some(vec!["MPL-1.1 or GPL-2".to_string()])
+        );
+        assert_eq!(
+            dep5_licenses("This is free software.\nLicense: MIT\n"),
+            None
+        );
     }
 }

@@ -80,7 +80,12 @@ pub struct Package {
 
 impl Package {
     /// A package with the required fields and nothing else.
-    pub fn new(kind: PackageType, name: impl Into<String>, version: impl Into<String>, purl: impl Into<String>) -> Package {
+    pub fn new(
+        kind: PackageType,
+        name: impl Into<String>,
+        version: impl Into<String>,
+        purl: impl Into<String>,
+    ) -> Package {
         Package {
             name: name.into(),
             version: version.into(),

@@ -23,7 +23,8 @@ fn shared() -> PathBuf {
 
 fn json(rel: &str) -> Value {
     let p = shared().join(rel);
-    serde_json::from_slice(&std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).unwrap()
+    serde_json::from_slice(&std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+        .unwrap()
 }
 
 fn read(rel: &str) -> Vec<u8> {
@@ -51,17 +52,23 @@ fn catalog(files: &[(&str, Vec<u8>)]) -> Catalog {
             )
         })
         .collect();
-    let (c, _) = catalog_with(os::catalogers(), &Options::default(), Vec::new(), &mut [], |visitors| {
-        for (path, node) in &nodes {
-            let content = &files.iter().find(|(p, _)| p == path).unwrap().1;
-            for v in visitors.iter_mut() {
-                if v.wants(path, node) {
-                    v.visit(path, node, &mut content.as_slice()).unwrap();
+    let (c, _) = catalog_with(
+        os::catalogers(),
+        &Options::default(),
+        Vec::new(),
+        &mut [],
+        |visitors| {
+            for (path, node) in &nodes {
+                let content = &files.iter().find(|(p, _)| p == path).unwrap().1;
+                for v in visitors.iter_mut() {
+                    if v.wants(path, node) {
+                        v.visit(path, node, &mut content.as_slice()).unwrap();
+                    }
                 }
             }
-        }
-        Ok(FileTree::from_nodes(nodes.clone()))
-    })
+            Ok(FileTree::from_nodes(nodes.clone()))
+        },
+    )
     .unwrap();
     c
 }
@@ -81,7 +88,9 @@ fn conformance_scalibr_dpkg() {
             continue; // OpenWrt's opkg is not a dpkg database drydock reads.
         }
         let content = read(&format!("osv-scalibr/dpkg/{path}"));
-        let include_all = case["cfg"].to_string().contains("\"IncludeNotInstalled\":true");
+        let include_all = case["cfg"]
+            .to_string()
+            .contains("\"IncludeNotInstalled\":true");
         let want = case["wantPackages"].as_array().cloned().unwrap_or_default();
         if include_all {
             // Parser level: every stanza with a name and version, whatever its status.
@@ -93,14 +102,22 @@ fn conformance_scalibr_dpkg() {
                 .collect();
             let exp: Vec<(String, String)> = want
                 .iter()
-                .map(|p| (s(&p["Name"]).unwrap(), s(&p["Metadata"]["Status"]).unwrap_or_default()))
+                .map(|p| {
+                    (
+                        s(&p["Name"]).unwrap(),
+                        s(&p["Metadata"]["Status"]).unwrap_or_default(),
+                    )
+                })
                 .collect();
             assert_eq!(got, exp, "{name}");
             ran += 1;
             continue;
         }
         let image_path = if path.contains("status.d/") {
-            format!("/var/lib/dpkg/status.d/{}", path.rsplit('/').next().unwrap())
+            format!(
+                "/var/lib/dpkg/status.d/{}",
+                path.rsplit('/').next().unwrap()
+            )
         } else {
             "/var/lib/dpkg/status".to_string()
         };
@@ -109,7 +126,9 @@ fn conformance_scalibr_dpkg() {
         if case.get("wantErr").is_some_and(|e| !e.is_null()) {
             assert!(cat.packages.is_empty(), "{name}");
             assert!(
-                cat.warnings.iter().any(|w| w.path == image_path && w.cataloger == "dpkg"),
+                cat.warnings
+                    .iter()
+                    .any(|w| w.path == image_path && w.cataloger == "dpkg"),
                 "{name}: no warning naming the file: {:?}",
                 cat.warnings
             );
@@ -155,7 +174,9 @@ fn conformance_scalibr_dpkg() {
             assert_eq!(p.locations[0], image_path, "{name}");
             let os = drydock_image::osrelease::parse(case["osrelease"].as_str().unwrap_or(""));
             match (&os.id, &os.version_id) {
-                (Some(id), Some(v)) => assert!(p.purl.contains(&format!("distro={id}-{v}")), "{}", p.purl),
+                (Some(id), Some(v)) => {
+                    assert!(p.purl.contains(&format!("distro={id}-{v}")), "{}", p.purl)
+                }
                 (Some(id), None) => assert!(p.purl.starts_with(&format!("pkg:deb/{id}/"))),
                 (None, _) => assert!(!p.purl.contains("distro="), "{}", p.purl),
             }
@@ -173,10 +194,18 @@ fn conformance_scalibr_apk() {
         let path = case["path"].as_str().unwrap();
         let content = read(&format!("osv-scalibr/apk/{path}"));
         let os_release = case["osrelease"].as_str().unwrap_or("").as_bytes().to_vec();
-        let cat = catalog(&[("/lib/apk/db/installed", content), ("/etc/os-release", os_release)]);
+        let cat = catalog(&[
+            ("/lib/apk/db/installed", content),
+            ("/etc/os-release", os_release),
+        ]);
         if case.get("wantErr").is_some_and(|e| !e.is_null()) {
             assert!(cat.packages.is_empty(), "{name}");
-            assert!(cat.warnings.iter().any(|w| w.path == "/lib/apk/db/installed"), "{name}");
+            assert!(
+                cat.warnings
+                    .iter()
+                    .any(|w| w.path == "/lib/apk/db/installed"),
+                "{name}"
+            );
             continue;
         }
         let mut want: Vec<_> = case["wantPackages"]
@@ -215,7 +244,11 @@ fn conformance_scalibr_apk() {
         for p in &cat.packages {
             let os = drydock_image::osrelease::parse(case["osrelease"].as_str().unwrap_or(""));
             let ns = os.id.clone().unwrap_or_else(|| "alpine".into());
-            assert!(p.purl.starts_with(&format!("pkg:apk/{ns}/")), "{name}: {}", p.purl);
+            assert!(
+                p.purl.starts_with(&format!("pkg:apk/{ns}/")),
+                "{name}: {}",
+                p.purl
+            );
         }
     }
 }
@@ -229,18 +262,33 @@ fn conformance_scalibr_rpm_epoch() {
         .iter()
         .find(|c| c["name"] == "custom_rpm")
         .expect("custom_rpm case");
-    let content = read(&format!("osv-scalibr/rpm/{}", case["path"].as_str().unwrap()));
+    let content = read(&format!(
+        "osv-scalibr/rpm/{}",
+        case["path"].as_str().unwrap()
+    ));
     let os_release = case["osrelease"].as_str().unwrap().as_bytes().to_vec();
-    let cat = catalog(&[("/var/lib/rpm/Packages", content), ("/etc/os-release", os_release)]);
+    let cat = catalog(&[
+        ("/var/lib/rpm/Packages", content),
+        ("/etc/os-release", os_release),
+    ]);
     let want = &case["wantPackages"].as_array().unwrap();
     assert_eq!(cat.packages.len(), want.len());
     let (p, w) = (&cat.packages[0], &want[0]);
     let m = &w["Metadata"];
     assert_eq!(p.name, w["Name"].as_str().unwrap());
     // scalibr's Version is version-release; drydock's carries the epoch in front, as rpm compares.
-    assert_eq!(p.version, format!("{}:{}", m["Epoch"], w["Version"].as_str().unwrap()));
-    assert_eq!(p.metadata.get("epoch").map(String::as_str), Some(m["Epoch"].to_string().as_str()));
-    assert_eq!(p.metadata.get("source-rpm").map(String::as_str), m["SourceRPM"].as_str());
+    assert_eq!(
+        p.version,
+        format!("{}:{}", m["Epoch"], w["Version"].as_str().unwrap())
+    );
+    assert_eq!(
+        p.metadata.get("epoch").map(String::as_str),
+        Some(m["Epoch"].to_string().as_str())
+    );
+    assert_eq!(
+        p.metadata.get("source-rpm").map(String::as_str),
+        m["SourceRPM"].as_str()
+    );
     assert_eq!(p.arch.as_deref(), m["Architecture"].as_str());
     let lic: Vec<String> = serde_json::from_value(w["Licenses"].clone()).unwrap();
     assert_eq!(p.licenses, lic);
@@ -254,9 +302,19 @@ fn conformance_scalibr_rpm_epoch() {
         )
     );
     // The other fixtures in that folder are an invalid file and an empty sqlite db.
-    let bad = catalog(&[("/var/lib/rpm/Packages", read("osv-scalibr/rpm/testdata/invalid"))]);
-    assert!(bad.packages.is_empty() && bad.warnings.len() == 1, "{:?}", bad.warnings);
-    let empty = catalog(&[("/var/lib/rpm/rpmdb.sqlite", read("osv-scalibr/rpm/testdata/empty.sqlite"))]);
+    let bad = catalog(&[(
+        "/var/lib/rpm/Packages",
+        read("osv-scalibr/rpm/testdata/invalid"),
+    )]);
+    assert!(
+        bad.packages.is_empty() && bad.warnings.len() == 1,
+        "{:?}",
+        bad.warnings
+    );
+    let empty = catalog(&[(
+        "/var/lib/rpm/rpmdb.sqlite",
+        read("osv-scalibr/rpm/testdata/empty.sqlite"),
+    )]);
     assert!(empty.packages.is_empty());
 }
 
@@ -365,7 +423,9 @@ fn conformance_syft_dpkg_status() {
         let want = case["expected"].as_array().unwrap();
         assert_eq!(got.len(), want.len(), "{fixture}");
         for (g, w) in got.iter().zip(want) {
-            let list = |k: &str| -> Vec<String> { serde_json::from_value(w[k].clone()).unwrap_or_default() };
+            let list = |k: &str| -> Vec<String> {
+                serde_json::from_value(w[k].clone()).unwrap_or_default()
+            };
             assert_eq!(g.package, w["Package"].as_str().unwrap());
             assert_eq!(g.version, w["Version"].as_str().unwrap_or(""), "{fixture}");
             assert_eq!(g.source, s(&w["Source"]), "{fixture}");
@@ -411,7 +471,13 @@ fn conformance_syft_apk_details() {
             .iter()
             .map(|l| l["args"][1].as_str().unwrap().to_string())
             .collect();
-        let got_lic: Vec<String> = g.license.as_deref().unwrap_or("").split_whitespace().map(str::to_string).collect();
+        let got_lic: Vec<String> = g
+            .license
+            .as_deref()
+            .unwrap_or("")
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
         assert_eq!(got_lic, lic, "{fixture}");
         assert_eq!(g.origin, s(&m["OriginPackage"]));
         assert_eq!(g.description, s(&m["Description"]));
@@ -431,7 +497,11 @@ fn conformance_syft_apk_details() {
     let extra = json("syft/alpine/expected_TestExtraFileAttributes.json");
     let text = String::from_utf8(read("syft/alpine/testdata/extra-file-attributes")).unwrap();
     let got = apk::parse_installed(&text).unwrap();
-    assert_files(&got[0].files, &extra[0]["expected"]["Files"], "extra-file-attributes");
+    assert_files(
+        &got[0].files,
+        &extra[0]["expected"]["Files"],
+        "extra-file-attributes",
+    );
 }
 
 fn assert_files(got: &[apk::ApkFile], want: &Value, fixture: &str) {
@@ -462,7 +532,10 @@ fn release(d: &Value) -> Option<drydock_image::osrelease::OsRelease> {
 
 #[test]
 fn conformance_syft_purls() {
-    for case in json("syft/purl/debian_Test_packageURL.json").as_array().unwrap() {
+    for case in json("syft/purl/debian_Test_packageURL.json")
+        .as_array()
+        .unwrap()
+    {
         let m = &case["metadata"];
         let os = release(&case["distro"]);
         let got = dpkg::purl(
@@ -476,7 +549,10 @@ fn conformance_syft_purls() {
         .unwrap_or_default();
         assert_eq!(got, case["expected"].as_str().unwrap(), "{}", case["name"]);
     }
-    for case in json("syft/purl/alpine_Test_PackageURL.json").as_array().unwrap() {
+    for case in json("syft/purl/alpine_Test_PackageURL.json")
+        .as_array()
+        .unwrap()
+    {
         let m = &case["metadata"]["ApkDBEntry"];
         let os = release(&case["distro"]);
         let e = apk::ApkEntry {
@@ -486,7 +562,12 @@ fn conformance_syft_purls() {
             origin: s(&m["OriginPackage"]),
             ..Default::default()
         };
-        assert_eq!(apk::purl(os.as_ref(), &e), case["expected"].as_str().unwrap(), "{}", case["name"]);
+        assert_eq!(
+            apk::purl(os.as_ref(), &e),
+            case["expected"].as_str().unwrap(),
+            "{}",
+            case["name"]
+        );
     }
 }
 
@@ -496,9 +577,14 @@ fn conformance_syft_purls() {
 fn conformance_syft_distroless_rootfs() {
     let root = shared().join("syft/debian/testdata/image-distroless-deb");
     let (cat, _) = drydock_catalog::catalog_dir(&root, &Options::default(), &mut []).unwrap();
-    let debs: Vec<&Package> = cat.packages.iter().filter(|p| p.kind == PackageType::Deb).collect();
+    let debs: Vec<&Package> = cat
+        .packages
+        .iter()
+        .filter(|p| p.kind == PackageType::Deb)
+        .collect();
     assert_eq!(debs.len(), 1, "{:?}", cat.packages);
-    let sums = std::fs::read_to_string(root.join("var/lib/dpkg/status.d/libsqlite3-0.md5sums")).unwrap();
+    let sums =
+        std::fs::read_to_string(root.join("var/lib/dpkg/status.d/libsqlite3-0.md5sums")).unwrap();
     let mut want: Vec<String> = sums
         .lines()
         .filter_map(|l| l.split_whitespace().nth(1))
@@ -511,8 +597,13 @@ fn conformance_syft_distroless_rootfs() {
     // The full mini rootfs with copyright: its license names come from the DEP-5 file.
     let root = shared().join("syft/debian/testdata/image-dpkg");
     let (cat, _) = drydock_catalog::catalog_dir(&root, &Options::default(), &mut []).unwrap();
-    let pam = cat.packages.iter().find(|p| p.name == "libpam-runtime").expect("libpam-runtime");
-    let copyright = std::fs::read_to_string(root.join("usr/share/doc/libpam-runtime/copyright")).unwrap();
+    let pam = cat
+        .packages
+        .iter()
+        .find(|p| p.name == "libpam-runtime")
+        .expect("libpam-runtime");
+    let copyright =
+        std::fs::read_to_string(root.join("usr/share/doc/libpam-runtime/copyright")).unwrap();
     assert!(!pam.licenses.is_empty());
     for l in &pam.licenses {
         assert!(copyright.contains(&format!("License: {l}")), "{l}");

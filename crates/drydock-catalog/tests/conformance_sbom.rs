@@ -22,7 +22,8 @@ fn shared() -> PathBuf {
 
 fn load(rel: &str) -> Value {
     let p = shared().join(rel);
-    serde_json::from_slice(&std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).unwrap()
+    serde_json::from_slice(&std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+        .unwrap()
 }
 
 fn cyclonedx_validator() -> jsonschema::Validator {
@@ -34,7 +35,8 @@ fn cyclonedx_validator() -> jsonschema::Validator {
             jsonschema::Resource::from_contents(doc).unwrap(),
         );
     }
-    opts.build(&load("schemas/cyclonedx/bom-1.6.schema.json")).expect("CycloneDX 1.6 schema")
+    opts.build(&load("schemas/cyclonedx/bom-1.6.schema.json"))
+        .expect("CycloneDX 1.6 schema")
 }
 
 fn spdx_validator() -> jsonschema::Validator {
@@ -49,7 +51,11 @@ fn assert_valid(v: &jsonschema::Validator, doc: &Value, what: &str) {
         .map(|e| format!("{} at {}", e, e.instance_path))
         .take(10)
         .collect();
-    assert!(errors.is_empty(), "{what} is not schema-valid:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "{what} is not schema-valid:\n{}",
+        errors.join("\n")
+    );
 }
 
 /// Real catalogs: Syft's dpkg mini rootfs and distroless rootfs, plus packages with awkward values.
@@ -73,9 +79,15 @@ fn catalogs() -> Vec<Catalog> {
     }
     let mut odd = Catalog::default();
     odd.subject.name = "odd image".into();
-    let mut a = Package::new(PackageType::Apk, "g++", "1:2 3", "pkg:apk/alpine/g%2B%2B@1%3A2%203");
+    let mut a = Package::new(
+        PackageType::Apk,
+        "g++",
+        "1:2 3",
+        "pkg:apk/alpine/g%2B%2B@1%3A2%203",
+    );
     a.licenses = vec!["MIT BSD GPL2+".into()];
-    a.metadata.insert("maintainer".into(), "Someone <a@b.invalid>".into());
+    a.metadata
+        .insert("maintainer".into(), "Someone <a@b.invalid>".into());
     let mut b = a.clone();
     b.name = "g++ two".into();
     b.licenses = vec!["GPL-2.0-or-later".into()];
@@ -129,12 +141,27 @@ fn conformance_cyclonedx_schema() {
             .iter()
             .find(|d| d["ref"] == doc["metadata"]["component"]["bom-ref"])
             .expect("image dependency entry");
-        assert_eq!(image_deps["dependsOn"].as_array().unwrap().len(), comps.len());
+        assert_eq!(
+            image_deps["dependsOn"].as_array().unwrap().len(),
+            comps.len()
+        );
         if c.subject.digest.is_some() {
-            assert_eq!(doc["metadata"]["component"]["version"], c.subject.digest.as_deref().unwrap());
-            assert!(doc["metadata"]["component"]["purl"].as_str().unwrap().starts_with("pkg:oci/"));
+            assert_eq!(
+                doc["metadata"]["component"]["version"],
+                c.subject.digest.as_deref().unwrap()
+            );
+            assert!(
+                doc["metadata"]["component"]["purl"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("pkg:oci/")
+            );
         }
-        assert_eq!(bytes, render(&c, Format::CycloneDxJson), "output is deterministic");
+        assert_eq!(
+            bytes,
+            render(&c, Format::CycloneDxJson),
+            "output is deterministic"
+        );
     }
 }
 
@@ -150,15 +177,23 @@ fn conformance_spdx_schema() {
         assert!(ns.starts_with("https://drydock.invalid/spdx/"), "{ns}");
         assert_eq!(doc["creationInfo"]["created"], "2026-01-02T03:04:05Z");
         let packages = doc["packages"].as_array().unwrap();
-        let ids: std::collections::HashSet<&str> = packages.iter().map(|p| p["SPDXID"].as_str().unwrap()).collect();
+        let ids: std::collections::HashSet<&str> = packages
+            .iter()
+            .map(|p| p["SPDXID"].as_str().unwrap())
+            .collect();
         assert_eq!(ids.len(), packages.len(), "SPDX ids are unique");
         let rels = doc["relationships"].as_array().unwrap();
-        let contains = rels.iter().filter(|r| r["relationshipType"] == "CONTAINS").count();
+        let contains = rels
+            .iter()
+            .filter(|r| r["relationshipType"] == "CONTAINS")
+            .count();
         assert_eq!(contains, packages.len() - 1);
         assert!(rels.iter().any(|r| r["relationshipType"] == "DESCRIBES"));
         for p in &c.packages {
             assert!(
-                packages.iter().any(|x| x["externalRefs"][0]["referenceLocator"] == p.purl.as_str()),
+                packages
+                    .iter()
+                    .any(|x| x["externalRefs"][0]["referenceLocator"] == p.purl.as_str()),
                 "{}",
                 p.purl
             );
@@ -170,7 +205,12 @@ fn conformance_spdx_schema() {
 #[test]
 fn conformance_spdx_ids_in_license_list() {
     let list = load("schemas/cyclonedx/spdx.schema.json");
-    let ids: Vec<&str> = list["enum"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    let ids: Vec<&str> = list["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
     for id in license::SPDX_IDS {
         assert!(ids.contains(id), "{id} is not an SPDX license id");
     }
@@ -183,7 +223,10 @@ fn drydock_json_and_table() {
         assert_eq!(doc["schema"], sbom::json::SCHEMA);
         assert_eq!(doc["packages"].as_array().unwrap().len(), c.packages.len());
         let table = String::from_utf8(render(&c, Format::Table)).unwrap();
-        assert_eq!(table.lines().filter(|l| !l.starts_with("warning:")).count(), c.packages.len().max(1) + 1);
+        assert_eq!(
+            table.lines().filter(|l| !l.starts_with("warning:")).count(),
+            c.packages.len().max(1) + 1
+        );
         for p in &c.packages {
             assert!(table.contains(&p.name));
         }

@@ -127,7 +127,11 @@ pub fn parse_installed(text: &str) -> Result<Vec<ApkEntry>, ApkError> {
             }
             b'a' | b'M' => {
                 // `a:` follows a file, `M:` a directory; both are uid:gid:mode.
-                if let Some(f) = cur.files.last_mut().filter(|_| (b[0] == b'a') == last_is_file) {
+                if let Some(f) = cur
+                    .files
+                    .last_mut()
+                    .filter(|_| (b[0] == b'a') == last_is_file)
+                {
                     // Newer apk appends extra attributes (`uid:gid:mode:xattr-digest`).
                     let mut it = val.trim().split(':');
                     f.owner_uid = it.next().map(str::to_string);
@@ -149,8 +153,14 @@ pub fn parse_installed(text: &str) -> Result<Vec<ApkEntry>, ApkError> {
 
 /// The apk purl (Syft's form): namespace = os id, `upstream` = origin when it differs.
 pub fn purl(os: Option<&OsRelease>, e: &ApkEntry) -> String {
-    let ns = os.and_then(|o| o.id.clone()).unwrap_or_else(|| "alpine".into());
-    let upstream = e.origin.as_deref().filter(|o| *o != e.package).unwrap_or("");
+    let ns = os
+        .and_then(|o| o.id.clone())
+        .unwrap_or_else(|| "alpine".into());
+    let upstream = e
+        .origin
+        .as_deref()
+        .filter(|o| *o != e.package)
+        .unwrap_or("");
     Purl::new("apk", &e.package)
         .namespace(&ns)
         .version(&e.version)
@@ -180,10 +190,14 @@ impl FileVisitor for Apk {
     }
 
     fn visit(&mut self, path: &str, _node: &Node, content: &mut dyn Read) -> std::io::Result<()> {
-        let parsed = read_limited(content, DB_LIMIT)
-            .and_then(|b| parse_installed(&String::from_utf8_lossy(&b)).map_err(|e| format!("not an apk database: {e}")));
+        let parsed = read_limited(content, DB_LIMIT).and_then(|b| {
+            parse_installed(&String::from_utf8_lossy(&b))
+                .map_err(|e| format!("not an apk database: {e}"))
+        });
         match parsed {
-            Ok(entries) => self.found.extend(entries.into_iter().map(|e| (path.to_string(), e))),
+            Ok(entries) => self
+                .found
+                .extend(entries.into_iter().map(|e| (path.to_string(), e))),
             Err(message) => self.warnings.push(Warning {
                 cataloger: NAME,
                 path: path.to_string(),
@@ -205,14 +219,24 @@ impl Cataloger for Apk {
             if e.version.is_empty() {
                 continue;
             }
-            let mut p = Package::new(PackageType::Apk, &e.package, &e.version, purl(ctx.os.as_ref(), &e));
+            let mut p = Package::new(
+                PackageType::Apk,
+                &e.package,
+                &e.version,
+                purl(ctx.os.as_ref(), &e),
+            );
             p.arch = e.architecture.clone();
             p.source_name = e.origin.clone();
             if let Some(l) = &e.license {
                 p.licenses = vec![l.clone()];
                 p.license_expression = apk_expression(l);
             }
-            p.files = e.files.iter().filter(|f| !f.is_dir).map(|f| f.path.clone()).collect();
+            p.files = e
+                .files
+                .iter()
+                .filter(|f| !f.is_dir)
+                .map(|f| f.path.clone())
+                .collect();
             p.locations.push(path);
             let md = &mut p.metadata;
             let mut put = |k: &str, v: Option<String>| {
@@ -251,7 +275,8 @@ mod tests {
 
     #[test]
     fn parses_files_and_attributes() {
-        let db = "P:a\nV:1-r0\nA:x86_64\nF:usr/bin\nM:0:0:755\nR:x\na:0:0:755\nZ:Q1abc=\n\nP:b\nV:2\n";
+        let db =
+            "P:a\nV:1-r0\nA:x86_64\nF:usr/bin\nM:0:0:755\nR:x\na:0:0:755\nZ:Q1abc=\n\nP:b\nV:2\n";
         let e = parse_installed(db).unwrap();
         assert_eq!(e.len(), 2);
         assert_eq!(e[0].files.len(), 2);
@@ -259,7 +284,13 @@ mod tests {
         assert_eq!(e[0].files[1].path, "/usr/bin/x");
         assert_eq!(e[0].files[1].digest.as_deref(), Some("Q1abc="));
         assert!(parse_installed("asdf\n\nyolo\n").is_err());
-        assert_eq!(apk_expression("MIT BSD-3-Clause").as_deref(), Some("MIT AND BSD-3-Clause"));
-        assert_eq!(apk_expression("MIT OR GPL-2.0-or-later").as_deref(), Some("MIT OR GPL-2.0-or-later"));
+        assert_eq!(
+            apk_expression("MIT BSD-3-Clause").as_deref(),
+            Some("MIT AND BSD-3-Clause")
+        );
+        assert_eq!(
+            apk_expression("MIT OR GPL-2.0-or-later").as_deref(),
+            Some("MIT OR GPL-2.0-or-later")
+        );
     }
 }

@@ -63,7 +63,9 @@ pub fn parse_status(text: &str) -> Result<Vec<DpkgEntry>, SyntaxError> {
     let stanzas = control::parse(text)?;
     let mut out = Vec::with_capacity(stanzas.len());
     for s in stanzas {
-        let Some(package) = s.nonempty("Package") else { continue };
+        let Some(package) = s.nonempty("Package") else {
+            continue;
+        };
         let (source, source_version) = match s.nonempty("Source") {
             Some(src) => parse_source(src),
             None => (None, None),
@@ -90,7 +92,10 @@ pub fn parse_status(text: &str) -> Result<Vec<DpkgEntry>, SyntaxError> {
             source_version,
             maintainer: opt("Maintainer"),
             installed_size: s.nonempty("Installed-Size").and_then(parse_size),
-            description: s.get("Description").map(str::to_string).filter(|d| !d.is_empty()),
+            description: s
+                .get("Description")
+                .map(str::to_string)
+                .filter(|d| !d.is_empty()),
             provides: list("Provides"),
             depends: list("Depends"),
             pre_depends: list("Pre-Depends"),
@@ -150,7 +155,15 @@ pub fn purl(
         Some(v) => format!("{id}-{v}"),
         None => id.to_string(),
     };
-    Some(deb_purl(id, &distro, name, version, arch, source, source_version))
+    Some(deb_purl(
+        id,
+        &distro,
+        name,
+        version,
+        arch,
+        source,
+        source_version,
+    ))
 }
 
 /// The purl with namespace `ns` and a `distro` qualifier (left out when empty).
@@ -237,9 +250,17 @@ fn classify(path: &str) -> Option<Want<'_>> {
             return Some(Want::StatusDSums(pkg));
         }
         // Maintainer scripts and other companions have a dotted suffix that is not part of a name.
-        if [".preinst", ".postinst", ".prerm", ".postrm", ".conffiles", ".list", ".triggers"]
-            .iter()
-            .any(|s| name.ends_with(s))
+        if [
+            ".preinst",
+            ".postinst",
+            ".prerm",
+            ".postrm",
+            ".conffiles",
+            ".list",
+            ".triggers",
+        ]
+        .iter()
+        .any(|s| name.ends_with(s))
         {
             return None;
         }
@@ -272,7 +293,9 @@ impl FileVisitor for Dpkg {
     }
 
     fn visit(&mut self, path: &str, node: &Node, content: &mut dyn Read) -> std::io::Result<()> {
-        let Some(want) = classify(path) else { return Ok(()) };
+        let Some(want) = classify(path) else {
+            return Ok(());
+        };
         let limit = if matches!(want, Want::Copyright(_)) {
             license::COPYRIGHT_LIMIT
         } else {
@@ -311,11 +334,14 @@ impl FileVisitor for Dpkg {
                     .map(str::to_string)
                     .collect();
                 let pkg = pkg.to_string();
-                self.lists.insert(pkg, FileList {
-                    layer: node.layer,
-                    path: path.to_string(),
-                    files,
-                });
+                self.lists.insert(
+                    pkg,
+                    FileList {
+                        layer: node.layer,
+                        path: path.to_string(),
+                        files,
+                    },
+                );
             }
             Want::Sums(pkg) | Want::StatusDSums(pkg) => {
                 let files = text
@@ -327,11 +353,14 @@ impl FileVisitor for Dpkg {
                     })
                     .collect();
                 let pkg = pkg.to_string();
-                self.md5sums.insert(pkg, FileList {
-                    layer: node.layer,
-                    path: path.to_string(),
-                    files,
-                });
+                self.md5sums.insert(
+                    pkg,
+                    FileList {
+                        layer: node.layer,
+                        path: path.to_string(),
+                        files,
+                    },
+                );
             }
             Want::Copyright(pkg) => {
                 if let Some(l) = license::dep5_licenses(&text) {
@@ -375,7 +404,15 @@ impl Cataloger for Dpkg {
             )
             .unwrap_or_else(|| {
                 // Without os-release the namespace cannot be known; Debian is the common case.
-                deb_purl("debian", "", &e.package, &e.version, arch, e.source.as_deref(), e.source_version.as_deref())
+                deb_purl(
+                    "debian",
+                    "",
+                    &e.package,
+                    &e.version,
+                    arch,
+                    e.source.as_deref(),
+                    e.source_version.as_deref(),
+                )
             });
             let mut p = Package::new(PackageType::Deb, &e.package, &e.version, purl);
             p.arch = e.architecture.clone();
@@ -435,7 +472,10 @@ impl Cataloger for Dpkg {
                 "description",
                 e.description.as_deref().and_then(|d| d.lines().next()),
             );
-            put("installed-size", e.installed_size.map(|s| s.to_string()).as_deref());
+            put(
+                "installed-size",
+                e.installed_size.map(|s| s.to_string()).as_deref(),
+            );
             put("depends", Some(&e.depends.join(", ")));
             put("pre-depends", Some(&e.pre_depends.join(", ")));
             put("provides", Some(&e.provides.join(", ")));
@@ -482,24 +522,49 @@ mod tests {
         assert!(!e[1].is_installed(false));
         let os = drydock_image::osrelease::parse("ID=debian\nVERSION_ID=12\n");
         assert_eq!(
-            purl(Some(&os), "libacl1", "1:2.3.1-3+b1", Some("amd64"), Some("acl"), Some("2.3.1-3")).unwrap(),
+            purl(
+                Some(&os),
+                "libacl1",
+                "1:2.3.1-3+b1",
+                Some("amd64"),
+                Some("acl"),
+                Some("2.3.1-3")
+            )
+            .unwrap(),
             "pkg:deb/debian/libacl1@1%3A2.3.1-3%2Bb1?arch=amd64&distro=debian-12&upstream=acl%402.3.1-3"
         );
     }
 
     #[test]
     fn directories_dropped() {
-        let files = vec!["/usr".into(), "/usr/bin".into(), "/usr/bin/x".into(), "/usr-x".into()];
+        let files = vec![
+            "/usr".into(),
+            "/usr/bin".into(),
+            "/usr/bin/x".into(),
+            "/usr-x".into(),
+        ];
         assert_eq!(without_directories(files), vec!["/usr-x", "/usr/bin/x"]);
     }
 
     #[test]
     fn classify_paths() {
-        assert!(matches!(classify("/var/lib/dpkg/status.d/libc6"), Some(Want::StatusD)));
-        assert!(matches!(classify("/var/lib/dpkg/status.d/libc6.md5sums"), Some(Want::StatusDSums("libc6"))));
+        assert!(matches!(
+            classify("/var/lib/dpkg/status.d/libc6"),
+            Some(Want::StatusD)
+        ));
+        assert!(matches!(
+            classify("/var/lib/dpkg/status.d/libc6.md5sums"),
+            Some(Want::StatusDSums("libc6"))
+        ));
         assert!(classify("/var/lib/dpkg/status.d/libc6.preinst").is_none());
-        assert!(matches!(classify("/var/lib/dpkg/info/libc6:amd64.list"), Some(Want::List("libc6:amd64"))));
-        assert!(matches!(classify("/usr/share/doc/bash/copyright"), Some(Want::Copyright("bash"))));
+        assert!(matches!(
+            classify("/var/lib/dpkg/info/libc6:amd64.list"),
+            Some(Want::List("libc6:amd64"))
+        ));
+        assert!(matches!(
+            classify("/usr/share/doc/bash/copyright"),
+            Some(Want::Copyright("bash"))
+        ));
         assert!(classify("/usr/share/doc/bash/x/copyright").is_none());
         assert!(classify("/var/lib/dpkg/status-old").is_none());
     }

@@ -49,19 +49,19 @@ pub fn document(catalog: &Catalog, opts: &WriteOptions) -> Value {
 
     let mut components = Vec::new();
     let mut refs: Vec<String> = Vec::new();
-    if let Some(os) = &catalog.os {
-        if let Some(id) = &os.id {
-            let r = format!("drydock:os:{id}");
-            let mut c = json!({"bom-ref": r, "type": "operating-system", "name": id});
-            if let Some(v) = &os.version_id {
-                c["version"] = json!(v);
-            }
-            if let Some(d) = &os.pretty_name {
-                c["description"] = json!(d);
-            }
-            components.push(c);
-            refs.push(r);
+    if let Some(os) = &catalog.os
+        && let Some(id) = &os.id
+    {
+        let r = format!("drydock:os:{id}");
+        let mut c = json!({"bom-ref": r, "type": "operating-system", "name": id});
+        if let Some(v) = &os.version_id {
+            c["version"] = json!(v);
         }
+        if let Some(d) = &os.pretty_name {
+            c["description"] = json!(d);
+        }
+        components.push(c);
+        refs.push(r);
     }
     let mut used: HashSet<String> = HashSet::new();
     for p in &catalog.packages {
@@ -114,10 +114,17 @@ fn component(p: &Package, bom_ref: &str) -> Value {
     if let Some(l) = licenses(p) {
         c["licenses"] = l;
     }
-    if let Some(d) = p.metadata.get("description").or_else(|| p.metadata.get("summary")) {
+    if let Some(d) = p
+        .metadata
+        .get("description")
+        .or_else(|| p.metadata.get("summary"))
+    {
         c["description"] = json!(d);
     }
-    let mut props = vec![prop("drydock:package:type", &format!("{:?}", p.kind).to_ascii_lowercase())];
+    let mut props = vec![prop(
+        "drydock:package:type",
+        &format!("{:?}", p.kind).to_ascii_lowercase(),
+    )];
     if let Some(a) = &p.arch {
         props.push(prop("drydock:package:arch", a));
     }
@@ -134,7 +141,10 @@ fn component(p: &Package, bom_ref: &str) -> Value {
         props.push(prop("drydock:layer:digest", d));
     }
     if let Some(b) = p.in_base_image {
-        props.push(prop("drydock:layer:in-base-image", if b { "true" } else { "false" }));
+        props.push(prop(
+            "drydock:layer:in-base-image",
+            if b { "true" } else { "false" },
+        ));
     }
     for l in &p.locations {
         props.push(prop("drydock:location", l));

@@ -38,7 +38,10 @@ impl Format {
     pub fn from_name(name: &str) -> Option<Format> {
         let name = name.trim().to_ascii_lowercase();
         let name = name.strip_suffix("-json").unwrap_or(&name);
-        Format::ALL.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+        Format::ALL
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, f)| *f)
     }
 }
 
@@ -62,7 +65,12 @@ impl Default for WriteOptions {
 }
 
 /// Writes `catalog` in `format`.
-pub fn write(catalog: &Catalog, format: Format, opts: &WriteOptions, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write(
+    catalog: &Catalog,
+    format: Format,
+    opts: &WriteOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     match format {
         Format::CycloneDxJson => cyclonedx::write(catalog, opts, out),
         Format::SpdxJson => spdx::write(catalog, opts, out),
@@ -80,7 +88,11 @@ pub fn subject_purl(s: &Subject) -> Option<String> {
         .map(str::to_string)
         .unwrap_or_else(|| {
             // A local source: the last path component of its name, without tag.
-            let last = s.name.rsplit(['/', ':']).find(|x| !x.is_empty()).unwrap_or("image");
+            let last = s
+                .name
+                .rsplit(['/', ':'])
+                .find(|x| !x.is_empty())
+                .unwrap_or("image");
             last.to_string()
         })
         .to_ascii_lowercase();
@@ -116,7 +128,14 @@ pub(crate) fn stable_uuid(parts: &[&str]) -> String {
     b[6] = (b[6] & 0x0f) | 0x80;
     b[8] = (b[8] & 0x3f) | 0x80;
     let x = hex(&b);
-    format!("{}-{}-{}-{}-{}", &x[0..8], &x[8..12], &x[12..16], &x[16..20], &x[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &x[0..8],
+        &x[8..12],
+        &x[12..16],
+        &x[16..20],
+        &x[20..32]
+    )
 }
 
 fn hex(b: &[u8]) -> String {
@@ -147,7 +166,10 @@ mod tests {
         assert_eq!(&u[14..15], "8");
         assert_eq!(u, stable_uuid(&["a", "b"]));
         assert_ne!(u, stable_uuid(&["ab"]));
-        assert_eq!(Format::from_name("CycloneDX-json"), Some(Format::CycloneDxJson));
+        assert_eq!(
+            Format::from_name("CycloneDX-json"),
+            Some(Format::CycloneDxJson)
+        );
         assert_eq!(Format::from_name("xml"), None);
     }
 }

@@ -36,10 +36,10 @@ pub fn document(catalog: &Catalog, opts: &WriteOptions) -> Value {
     });
     if let Some(d) = &s.digest {
         image["versionInfo"] = json!(d);
-        if let Some((alg, hex)) = d.split_once(':') {
-            if alg == "sha256" {
-                image["checksums"] = json!([{"algorithm": "SHA256", "checksumValue": hex}]);
-            }
+        if let Some((alg, hex)) = d.split_once(':')
+            && alg == "sha256"
+        {
+            image["checksums"] = json!([{"algorithm": "SHA256", "checksumValue": hex}]);
         }
     }
     if let Some(p) = subject_purl(s) {
@@ -68,7 +68,11 @@ pub fn document(catalog: &Catalog, opts: &WriteOptions) -> Value {
     }
     let mut used: HashSet<String> = HashSet::new();
     for (i, p) in catalog.packages.iter().enumerate() {
-        let mut id = format!("SPDXRef-Package-{}-{}", p.kind.purl_type(), sanitize(&p.name));
+        let mut id = format!(
+            "SPDXRef-Package-{}-{}",
+            p.kind.purl_type(),
+            sanitize(&p.name)
+        );
         if !used.insert(id.clone()) {
             id = format!("{id}-{i}");
             used.insert(id.clone());
@@ -114,7 +118,13 @@ fn purl_ref(p: &str) -> Value {
 /// SPDX ids allow only letters, digits, `.` and `-`.
 fn sanitize(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect()
 }
 
@@ -138,10 +148,18 @@ fn package(p: &Package, id: &str) -> Value {
         v["supplier"] = json!(supplier(m));
     }
     if let Some(src) = &p.source_name {
-        let ver = p.source_version.as_deref().map(|v| format!(" {v}")).unwrap_or_default();
+        let ver = p
+            .source_version
+            .as_deref()
+            .map(|v| format!(" {v}"))
+            .unwrap_or_default();
         v["sourceInfo"] = json!(format!("built from source package {src}{ver}"));
     }
-    if let Some(d) = p.metadata.get("description").or_else(|| p.metadata.get("summary")) {
+    if let Some(d) = p
+        .metadata
+        .get("description")
+        .or_else(|| p.metadata.get("summary"))
+    {
         v["summary"] = json!(d);
     }
     let mut where_found = p.locations.join(", ");

@@ -19,11 +19,19 @@ struct Endian(bool);
 impl Endian {
     fn u32(&self, b: &[u8], at: usize) -> Option<u32> {
         let s: [u8; 4] = b.get(at..at + 4)?.try_into().ok()?;
-        Some(if self.0 { u32::from_be_bytes(s) } else { u32::from_le_bytes(s) })
+        Some(if self.0 {
+            u32::from_be_bytes(s)
+        } else {
+            u32::from_le_bytes(s)
+        })
     }
     fn u16(&self, b: &[u8], at: usize) -> Option<u16> {
         let s: [u8; 2] = b.get(at..at + 2)?.try_into().ok()?;
-        Some(if self.0 { u16::from_be_bytes(s) } else { u16::from_le_bytes(s) })
+        Some(if self.0 {
+            u16::from_be_bytes(s)
+        } else {
+            u16::from_le_bytes(s)
+        })
     }
 }
 
@@ -36,7 +44,9 @@ pub fn is_bdb(b: &[u8]) -> bool {
 /// Every overflow value in the file, in page order.
 pub fn values(file: &[u8]) -> Result<Vec<Vec<u8>>, BdbError> {
     let err = |m: String| BdbError(m);
-    let magic = file.get(12..16).ok_or_else(|| err("shorter than its metadata page".into()))?;
+    let magic = file
+        .get(12..16)
+        .ok_or_else(|| err("shorter than its metadata page".into()))?;
     let endian = if magic == HASH_MAGIC.to_le_bytes() {
         Endian(false)
     } else if magic == HASH_MAGIC.to_be_bytes() {
@@ -70,10 +80,17 @@ pub fn values(file: &[u8]) -> Result<Vec<Vec<u8>>, BdbError> {
             if p.get(off) != Some(&H_OFFPAGE) {
                 continue;
             }
-            let first = endian.u32(p, off + 4).ok_or_else(|| err(format!("page {n}: entry outside the page")))?;
-            let total = endian.u32(p, off + 8).ok_or_else(|| err(format!("page {n}: entry outside the page")))? as usize;
+            let first = endian
+                .u32(p, off + 4)
+                .ok_or_else(|| err(format!("page {n}: entry outside the page")))?;
+            let total = endian
+                .u32(p, off + 8)
+                .ok_or_else(|| err(format!("page {n}: entry outside the page")))?
+                as usize;
             if total > file.len() {
-                return Err(err(format!("page {n}: value of {total} bytes in a smaller file")));
+                return Err(err(format!(
+                    "page {n}: value of {total} bytes in a smaller file"
+                )));
             }
             let mut value = Vec::with_capacity(total);
             let mut next = first as usize;
@@ -83,7 +100,8 @@ pub fn values(file: &[u8]) -> Result<Vec<Vec<u8>>, BdbError> {
                 if hops > pages_in_file {
                     return Err(err(format!("overflow chain from page {first} loops")));
                 }
-                let op = page(next).ok_or_else(|| err(format!("overflow page {next} beyond the file")))?;
+                let op = page(next)
+                    .ok_or_else(|| err(format!("overflow page {next} beyond the file")))?;
                 if op[25] != P_OVERFLOW {
                     return Err(err(format!("page {next} is not an overflow page")));
                 }

@@ -63,7 +63,11 @@ impl RpmPackage {
         self.files
             .iter()
             .enumerate()
-            .filter(|(i, _)| self.file_modes.get(*i).is_none_or(|m| m & 0o170000 != 0o040000))
+            .filter(|(i, _)| {
+                self.file_modes
+                    .get(*i)
+                    .is_none_or(|m| m & 0o170000 != 0o040000)
+            })
             .map(|(_, f)| f.clone())
             .collect()
     }
@@ -86,7 +90,8 @@ struct Header<'a> {
 }
 
 fn be32(b: &[u8], at: usize) -> Option<u32> {
-    b.get(at..at + 4).map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+    b.get(at..at + 4)
+        .map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
 }
 
 impl<'a> Header<'a> {
@@ -165,7 +170,9 @@ impl<'a> Header<'a> {
             TYPE_INT64 => 8,
             _ => return None,
         };
-        let bytes = self.data.get(e.offset..e.offset.checked_add(e.count.checked_mul(width)?)?)?;
+        let bytes = self
+            .data
+            .get(e.offset..e.offset.checked_add(e.count.checked_mul(width)?)?)?;
         Some(
             bytes
                 .chunks_exact(width)
@@ -216,7 +223,10 @@ pub fn parse(blob: &[u8]) -> Result<RpmPackage, HeaderError> {
     let size = h
         .ints(TAG_LONGSIZE)
         .and_then(|v| v.first().copied())
-        .or_else(|| h.ints(TAG_SIZE).and_then(|v| v.first().map(|x| *x as u32 as i64)))
+        .or_else(|| {
+            h.ints(TAG_SIZE)
+                .and_then(|v| v.first().map(|x| *x as u32 as i64))
+        })
         .and_then(|x| u64::try_from(x).ok());
     Ok(RpmPackage {
         name,
@@ -284,11 +294,20 @@ mod tests {
         assert!(parse(&b).is_err());
         // A string array whose count exceeds the data, and an unterminated name.
         let b = blob(
-            &[(TAG_NAME, TYPE_STRING, 0, 1), (TAG_BASENAMES, TYPE_STRING_ARRAY, 0, u32::MAX)],
+            &[
+                (TAG_NAME, TYPE_STRING, 0, 1),
+                (TAG_BASENAMES, TYPE_STRING_ARRAY, 0, u32::MAX),
+            ],
             b"abc",
         );
         assert!(parse(&b).is_err());
-        let b = blob(&[(TAG_NAME, TYPE_STRING, 0, 1), (TAG_DIRINDEXES, TYPE_INT32, 0, u32::MAX)], b"n\0");
+        let b = blob(
+            &[
+                (TAG_NAME, TYPE_STRING, 0, 1),
+                (TAG_DIRINDEXES, TYPE_INT32, 0, u32::MAX),
+            ],
+            b"n\0",
+        );
         assert_eq!(parse(&b).unwrap().files, Vec::<String>::new());
     }
 }

@@ -72,7 +72,9 @@ fn sqlite_blobs(bytes: &[u8]) -> Result<Vec<Vec<u8>>, RpmDbError> {
     let mut conn = rusqlite::Connection::open_in_memory().map_err(e)?;
     conn.deserialize_read_exact(rusqlite::MAIN_DB, reader, bytes.len(), true)
         .map_err(e)?;
-    let mut stmt = conn.prepare("SELECT blob FROM Packages ORDER BY hnum").map_err(e)?;
+    let mut stmt = conn
+        .prepare("SELECT blob FROM Packages ORDER BY hnum")
+        .map_err(e)?;
     let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0)).map_err(e)?;
     rows.collect::<Result<Vec<_>, _>>().map_err(e)
 }
@@ -149,10 +151,10 @@ impl Rpm {
 
 fn split(path: &str) -> Option<(&'static str, usize)> {
     for d in DIRS {
-        if let Some(name) = path.strip_prefix(d) {
-            if let Some(i) = FILES.iter().position(|f| *f == name) {
-                return Some((d, i));
-            }
+        if let Some(name) = path.strip_prefix(d)
+            && let Some(i) = FILES.iter().position(|f| *f == name)
+        {
+            return Some((d, i));
         }
     }
     None
@@ -187,7 +189,9 @@ impl Cataloger for Rpm {
         dbs.sort_by_key(|(p, _)| split(p));
         let mut done_dirs: Vec<&str> = Vec::new();
         for (path, bytes) in &dbs {
-            let Some((dir, _)) = split(path) else { continue };
+            let Some((dir, _)) = split(path) else {
+                continue;
+            };
             if done_dirs.contains(&dir) {
                 continue;
             }
@@ -228,7 +232,12 @@ impl Cataloger for Rpm {
 }
 
 fn to_package(rp: &RpmPackage, path: &str, ctx: &Context) -> Package {
-    let mut p = Package::new(PackageType::Rpm, &rp.name, full_version(rp), purl(ctx.os.as_ref(), rp));
+    let mut p = Package::new(
+        PackageType::Rpm,
+        &rp.name,
+        full_version(rp),
+        purl(ctx.os.as_ref(), rp),
+    );
     p.arch = Some(rp.arch.clone()).filter(|a| !a.is_empty());
     if let Some((name, version)) = split_source_rpm(&rp.source_rpm) {
         p.source_name = Some(name);

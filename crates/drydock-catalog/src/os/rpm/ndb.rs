@@ -15,7 +15,8 @@ const BLK_SIZE: usize = 16;
 pub struct NdbError(pub String);
 
 fn le32(b: &[u8], at: usize) -> Option<u32> {
-    b.get(at..at + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    b.get(at..at + 4)
+        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
 }
 
 /// Whether the bytes start like an NDB database.
@@ -62,12 +63,17 @@ pub fn blobs(file: &[u8]) -> Result<Vec<&[u8]>, NdbError> {
             return Err(err(format!("slot {i}: blob has a bad magic")));
         }
         if le32(head, 4) != Some(pkg) {
-            return Err(err(format!("slot {i}: blob belongs to package {}", le32(head, 4).unwrap_or(0))));
+            return Err(err(format!(
+                "slot {i}: blob belongs to package {}",
+                le32(head, 4).unwrap_or(0)
+            )));
         }
         let len = le32(head, 12).unwrap_or(0) as usize;
-        let blob = file
-            .get(offset + 16..offset + 16 + len)
-            .ok_or_else(|| err(format!("slot {i}: blob of {len} bytes beyond the end of the file")))?;
+        let blob = file.get(offset + 16..offset + 16 + len).ok_or_else(|| {
+            err(format!(
+                "slot {i}: blob of {len} bytes beyond the end of the file"
+            ))
+        })?;
         out.push(blob);
     }
     Ok(out)
