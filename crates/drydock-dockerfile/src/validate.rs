@@ -345,8 +345,16 @@ fn check(inst: &Instruction, labs: bool, errs: &mut Vec<ParseError>) {
         K::Expose => {
             if none {
                 at_least_one(errs);
-            } else {
-                check_flags(inst, &[], errs);
+                return;
+            }
+            if !check_flags(inst, &[], errs) {
+                return;
+            }
+            for (i, w) in inst.words().iter().enumerate() {
+                if let Err(m) = check_port_spec(w) {
+                    let span = inst.word_spans.get(i).copied().unwrap_or(inst.span);
+                    errs.push(err(span, m));
+                }
             }
         }
         K::Volume => {
@@ -398,6 +406,35 @@ fn check(inst: &Instruction, labs: bool, errs: &mut Vec<ParseError>) {
             ),
         )),
     }
+}
+
+/// What BuildKit's `nat.ParsePortSpecs` rejects in an EXPOSE word (words with `$` are expanded first,
+/// so they are not checked).
+fn check_port_spec(w: &str) -> Result<(), String> {
+    if w.contains('$') {
+        return Ok(());
+    }
+    let (rest, proto) = match w.rsplit_once('/') {
+        Some((r, p)) => (r, p),
+        None => (w, "tcp"),
+    };
+    if !matches!(proto.to_ascii_lowercase().as_str(), "tcp" | "udp" | "sctp") {
+        return Err(format!("invalid proto: {proto}"));
+    }
+    let port = rest.rsplit(':').next().unwrap_or(rest);
+    let num = |s: &str| {
+        !s.is_empty()
+            && s.bytes().all(|b| b.is_ascii_digit())
+            && s.parse::<u32>().is_ok_and(|n| n <= 65535)
+    };
+    let ok = match port.split_once('-') {
+        Some((a, b)) => num(a) && num(b) && a.parse::<u32>().ok() <= b.parse::<u32>().ok(),
+        None => num(port),
+    };
+    if !ok {
+        return Err(format!("invalid containerPort: {port}"));
+    }
+    Ok(())
 }
 
 /// `^[a-z][a-z0-9-_.]*$`

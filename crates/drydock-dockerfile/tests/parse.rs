@@ -321,6 +321,8 @@ fn validation_errors() {
         ),
         ("FROM a\nVOLUME [\"\"]\n", "can not be an empty string", 2),
         ("FROM a\nARG =x\n", "ARG names can not be blank", 2),
+        ("FROM a\nEXPOSE 80 8o\n", "invalid containerPort: 8o", 2),
+        ("FROM a\nEXPOSE 53/icmp\n", "invalid proto: icmp", 2),
     ];
     for (src, want, line) in cases {
         let df = p(src);
@@ -334,6 +336,7 @@ fn validation_errors() {
     // Accepted by BuildKit.
     for src in [
         "FROM a\nSTOPSIGNAL --x SIGTERM\n",
+        "FROM a\nEXPOSE 80 443/tcp 53/UDP 8000-8010 ${PORT} 127.0.0.1:8080:80\n",
         "FROM a\nHEALTHCHECK --interval=bad NONE\n",
         "FROM a\nRUN --mount=type=secret,id=tok,required x\n",
         "FROM a\nCOPY --parents --exclude=*.md --exclude=*.txt . /src\n",
