@@ -60,6 +60,21 @@ fn is_temp_path(path: &str) -> bool {
         .any(|t| path == *t || path.strip_prefix(t).is_some_and(|r| r.starts_with('/')))
 }
 
+/// The character devices every container has, world-writable by design (`/dev/null`…).
+fn is_standard_device(path: &str, node: &Node) -> bool {
+    node.kind == Kind::CharDevice
+        && matches!(
+            path,
+            "/dev/null"
+                | "/dev/zero"
+                | "/dev/full"
+                | "/dev/random"
+                | "/dev/urandom"
+                | "/dev/tty"
+                | "/dev/ptmx"
+        )
+}
+
 /// Classifies a path as package-manager leftovers: (kind, the cache's root directory).
 fn leftover_of(path: &str) -> Option<(&'static str, String)> {
     const FIXED: &[(&str, &str)] = &[
@@ -146,7 +161,11 @@ pub(crate) fn scan(tree: &FileTree) -> Scan {
         if matches!(node.kind, Kind::File | Kind::Hardlink) && node.mode & 0o6000 != 0 {
             s.setuid.push((path.to_string(), node.clone()));
         }
-        if node.kind != Kind::Symlink && node.mode & 0o002 != 0 && !is_temp_path(path) {
+        if node.kind != Kind::Symlink
+            && node.mode & 0o002 != 0
+            && !is_temp_path(path)
+            && !is_standard_device(path, node)
+        {
             s.world_writable.push((path.to_string(), node.clone()));
         }
     }
@@ -779,6 +798,8 @@ mod tests {
             f("/tmp/scratch", 0o666),
             d("/var/tmp", 0o1777),
             d("/app/uploads", 0o777),
+            ("/dev/null".into(), node(Kind::CharDevice, 0o666, None)),
+            ("/dev/sda".into(), node(Kind::BlockDevice, 0o666, None)),
             f("/app/config.ini", 0o666),
             l("/app/link", "/etc/passwd"),
         ])
@@ -874,7 +895,7 @@ mod tests {
             .iter()
             .map(|w| w.path.as_str())
             .collect();
-        assert_eq!(ww, ["/app/config.ini", "/app/uploads"]);
+        assert_eq!(ww, ["/app/config.ini", "/app/uploads", "/dev/sda"]);
         let tools: Vec<(&str, &str)> = r
             .build_tools
             .iter()

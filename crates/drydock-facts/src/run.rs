@@ -14,7 +14,12 @@ pub(crate) const DEFAULT_PATH: &str =
 
 /// ENTRYPOINT followed by CMD, as the runtime builds argv.
 pub(crate) fn command_argv(cfg: &ContainerConfig) -> Vec<String> {
-    let mut argv: Vec<String> = cfg.entrypoint.clone().unwrap_or_default();
+    // Docker resets an `ENTRYPOINT [""]` to none, the usual way to clear an inherited one.
+    let mut argv: Vec<String> = cfg
+        .entrypoint
+        .clone()
+        .filter(|e| !(e.len() == 1 && e[0].is_empty()))
+        .unwrap_or_default();
     argv.extend(cfg.cmd.clone().unwrap_or_default());
     argv
 }
@@ -399,6 +404,8 @@ mod tests {
         assert!(!check(&t, &cfg(&["node"], &[]), &root()).can_run);
         assert!(!check(&t, &cfg(&["/app/data.txt"], &[]), &root()).can_run);
         assert!(!check(&t, &cfg(&["/app"], &[]), &root()).can_run);
+        let reset = check(&t, &cfg(&[""], &["python3"]), &root());
+        assert!(reset.can_run, "{}", reset.why);
         let none = check(&t, &cfg(&[], &[]), &root());
         assert_eq!((none.form.as_str(), none.can_run), ("none", false));
         // A relative program with a slash is looked up from the working directory.
