@@ -1,61 +1,123 @@
 //! Guards the fixture contract of `scripts/build-test-images`: every image exists in its three
-//! forms, the layouts are valid OCI layouts and the truth files agree with each other.
+//! forms, the layouts are valid OCI layouts whose blobs match their digests, and the truth files
+//! agree with each other.
 
 use std::collections::BTreeSet;
 use std::fs;
+use std::io::Read;
 use std::path::Path;
 
 use drydock_testkit::images::{self, ALPINE, DEBIAN, MULTI};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
 
+/// Checks an OCI layout: `oci-layout`, `index.json` with tag latest, and every blob reachable from
+/// it present with the digest and size its descriptor names.
 fn assert_layout(dir: &Path) {
-    let layout = fs::read_to_string(dir.join("oci-layout"))
-        .unwrap_or_else(|e| panic!("{}: no oci-layout: {e}", dir.display()));
-    assert!(
-        layout.contains("\"imageLayoutVersion\":\"1.0.0\""),
-        "{}: bad oci-layout {layout}",
+    let layout: Value = read_json(&dir.join("oci-layout"));
+    assert_eq!(layout["imageLayoutVersion"], "1.0.0", "{}", dir.display());
+    let index: Value = read_json(&dir.join("index.json"));
+    assert_eq!(index["schemaVersion"], 2, "{}", dir.display());
+    let manifests = index["manifests"].as_array().expect("index.json manifests");
+    assert_eq!(manifests.len(), 1, "{}: one tag", dir.display());
+    assert_eq!(
+        manifests[0]["annotations"]["org.opencontainers.image.ref.name"],
+        "latest",
+        "{}",
         dir.display()
     );
-    let index = fs::read_to_string(dir.join("index.json"))
-        .unwrap_or_else(|e| panic!("{}: no index.json: {e}", dir.display()));
-    assert!(
-        index.contains("\"schemaVersion\":2"),
-        "{}: {index}",
-        dir.display()
+    check_descriptor(dir, &manifests[0]);
+}
+
+/// Verifies one descriptor's blob and, for manifests and indexes, everything below it.
+fn check_descriptor(dir: &Path, desc: &Value) {
+    let digest = desc["digest"].as_str().expect("descriptor digest");
+    let hex = digest.strip_prefix("sha256:").expect("sha256 digest");
+    let path = dir.join("blobs/sha256").join(hex);
+    let data = fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(
+        Some(data.len() as u64),
+        desc["size"].as_u64(),
+        "{}: size",
+        path.display()
     );
-    assert!(
-        index.contains("\"org.opencontainers.image.ref.name\":\"latest\""),
-        "{}: no tag latest in {index}",
-        dir.display()
+    assert_eq!(
+        hex::encode(Sha256::digest(&data)),
+        hex,
+        "{}: digest",
+        path.display()
     );
-    // Every digest index.json names must be a blob of the layout.
-    for digest in digests(&index) {
-        assert!(
-            dir.join("blobs/sha256").join(&digest).is_file(),
-            "{}: index.json names missing blob {digest}",
-            dir.display()
-        );
+    match desc["mediaType"].as_str().unwrap_or_default() {
+        "application/vnd.oci.image.index.v1+json" => {
+            let index: Value = serde_json::from_slice(&data).unwrap();
+            for m in index["manifests"].as_array().expect("index manifests") {
+                assert!(m["platform"]["architecture"].is_string(), "{m}");
+                check_descriptor(dir, m);
+            }
+        }
+        "application/vnd.oci.image.manifest.v1+json" => {
+            let manifest: Value = serde_json::from_slice(&data).unwrap();
+            check_descriptor(dir, &manifest["config"]);
+            let layers = manifest["layers"].as_array().expect("manifest layers");
+            assert!(!layers.is_empty(), "{}: no layers", path.display());
+            for layer in layers {
+                check_descriptor(dir, layer);
+            }
+        }
+        _ => {}
     }
 }
 
-/// The hex parts of every `sha256:` digest in a JSON text.
-fn digests(json: &str) -> Vec<String> {
-    json.split("sha256:")
-        .skip(1)
-        .map(|rest| rest.chars().take_while(char::is_ascii_hexdigit).collect())
-        .filter(|hex: &String| hex.len() == 64)
-        .collect()
+fn read_json(path: &Path) -> Value {
+    let text = fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_slice(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The entry names of a tar archive and the content of entry `wanted`.
+fn tar_entry(archive: &Path, wanted: &str) -> (Vec<String>, Option<Vec<u8>>) {
+    let file = fs::File::open(archive).unwrap();
+    let mut tar = tar::Archive::new(file);
+    let mut names = Vec::new();
+    let mut content = None;
+    for entry in tar.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let name = entry.path().unwrap().to_string_lossy().into_owned();
+        if name.trim_start_matches("./") == wanted {
+            let mut buf = Vec::new();
+            entry.read_to_end(&mut buf).unwrap();
+            content = Some(buf);
+        }
+        names.push(name);
+    }
+    (names, content)
+}
+
+fn assert_archives(name: &str) {
+    let (names, index) = tar_entry(&images::oci_archive(name), "index.json");
+    assert!(index.is_some(), "{name}.oci.tar has no index.json");
+    assert!(
+        names
+            .iter()
+            .any(|n| n.trim_start_matches("./") == "oci-layout")
+    );
+    let (_, manifest) = tar_entry(&images::docker_archive(name), "manifest.json");
+    let manifest: Value = serde_json::from_slice(&manifest.expect("docker manifest.json")).unwrap();
+    let tags = manifest[0]["RepoTags"].to_string();
+    assert!(
+        tags.contains(&format!("drydock-test/{name}:latest")),
+        "{name}.docker.tar tags {tags}"
+    );
+    let layers: usize = images::truth(name, "layers.txt").trim().parse().unwrap();
+    assert_eq!(
+        manifest[0]["Layers"].as_array().unwrap().len(),
+        layers,
+        "{name}"
+    );
 }
 
 fn assert_image(name: &str) {
     assert_layout(&images::layout(name));
-    for archive in [images::oci_archive(name), images::docker_archive(name)] {
-        let len = fs::metadata(&archive).unwrap().len();
-        assert!(
-            len > 10_240,
-            "{} is too small ({len} bytes)",
-            archive.display()
-        );
-    }
+    assert_archives(name);
     let files = images::truth_tsv(name, "files.tsv");
     assert!(
         files.len() > 100,
@@ -231,18 +293,29 @@ fn distroless_has_six_packages_in_status_d_and_no_shell() {
 fn multi_is_an_index_of_both_platforms() {
     let dir = images::layout(MULTI);
     assert_layout(&dir);
-    let index = fs::read_to_string(dir.join("index.json")).unwrap();
-    assert!(index.contains("application/vnd.oci.image.index.v1+json"));
+    let index: Value = read_json(&dir.join("index.json"));
+    let top = &index["manifests"][0];
+    assert_eq!(top["mediaType"], "application/vnd.oci.image.index.v1+json");
+    assert_eq!(
+        top["digest"].as_str().unwrap(),
+        images::truth(MULTI, "index-digest").trim()
+    );
+    let hex = top["digest"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("sha256:");
+    let inner: Value = read_json(&dir.join("blobs/sha256").join(hex));
+    let entries = inner["manifests"].as_array().unwrap();
     let platforms = images::truth_tsv(MULTI, "platforms.tsv");
     assert_eq!(platforms.len(), 2);
-    let inner_digest = images::truth(MULTI, "index-digest");
-    let inner_hex = inner_digest.trim().trim_start_matches("sha256:");
-    let inner = fs::read_to_string(dir.join("blobs/sha256").join(inner_hex)).unwrap();
-    for row in &platforms {
-        let hex = row[3].trim_start_matches("sha256:");
-        assert!(inner.contains(hex), "index lacks {row:?}");
-        assert!(dir.join("blobs/sha256").join(hex).is_file(), "{row:?}");
-        assert!(inner.contains(&format!("\"architecture\":\"{}\"", row[1])));
+    assert_eq!(entries.len(), 2);
+    for (row, entry) in platforms.iter().zip(entries) {
+        assert_eq!(entry["platform"]["os"], row[0].as_str());
+        assert_eq!(entry["platform"]["architecture"], row[1].as_str());
+        assert_eq!(entry["digest"], row[3].as_str());
+        // The same manifest as the single-platform layout of that image.
+        let single: Value = read_json(&images::layout(&row[4]).join("index.json"));
+        assert_eq!(single["manifests"][0]["digest"], entry["digest"]);
     }
 }
 
