@@ -468,9 +468,18 @@ fn node_from_line(
 
     let kind = InstructionKind::from_keyword(cmd);
     let mut ranges: Vec<(usize, usize)> = Vec::new();
+    // Shaping errors carry no location, or a range relative to `args`.
+    let locate = |mut e: ParseError| {
+        if e.span == Span::default() {
+            e.span = view.span(args_off, args_off + args.len());
+        } else if e.span.start_line == 0 {
+            e.span = view.span(args_off + e.span.start_col, args_off + e.span.end_col);
+        }
+        e
+    };
     let mut shaped = match kind {
         InstructionKind::Add | InstructionKind::Copy | InstructionKind::Volume => {
-            match parse_json(args)? {
+            match parse_json(args).map_err(locate)? {
                 Some(v) => Args::Exec(v),
                 None => {
                     let (a, r) = words_ws(args);
@@ -491,14 +500,14 @@ fn node_from_line(
         InstructionKind::Cmd
         | InstructionKind::Entrypoint
         | InstructionKind::Run
-        | InstructionKind::Shell => maybe_json(args)?,
+        | InstructionKind::Shell => maybe_json(args).map_err(locate)?,
         InstructionKind::Env | InstructionKind::Label => {
             let key = if kind == InstructionKind::Env {
                 "ENV"
             } else {
                 "LABEL"
             };
-            let (a, r) = parse_name_val(args, key, escape)?;
+            let (a, r) = parse_name_val(args, key, escape).map_err(locate)?;
             ranges = r;
             a
         }
@@ -507,7 +516,7 @@ fn node_from_line(
             ranges = r;
             a
         }
-        InstructionKind::Healthcheck => parse_health(args)?,
+        InstructionKind::Healthcheck => parse_health(args).map_err(locate)?,
         InstructionKind::Maintainer
         | InstructionKind::Stopsignal
         | InstructionKind::User
@@ -756,13 +765,14 @@ fn parse_name_val(
     let mut ranges = Vec::new();
     for (w, a, b) in words {
         let Some((k, v)) = w.split_once('=') else {
+            // Line 0 marks a byte range relative to the arguments (see `node_from_line`).
             return Err(ParseError::new(
                 ParseErrorKind::InvalidKeyValue,
                 format!(
                     "Syntax error - can't find = in {}. Must be of the form: name=value",
                     go_quote(&w)
                 ),
-                Span::default(),
+                Span::new(0, a, 0, b),
             ));
         };
         out.push(KeyValue {

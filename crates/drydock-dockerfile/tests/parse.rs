@@ -244,7 +244,9 @@ fn parser_errors_have_lines() {
     let e = parse("FROM a\nCMD [\"a\", 1]\n").unwrap_err();
     assert_eq!((e.kind, e.line()), (ParseErrorKind::NotStringArray, 2));
     let e = parse("FROM a\nENV A=1 \\\n  B\n").unwrap_err();
-    assert_eq!((e.line(), e.span.end_line), (2, 3));
+    assert_eq!(e.span, Span::new(3, 3, 3, 4));
+    let e = parse("FROM a\nRUN  [\"a\", {}]\n").unwrap_err();
+    assert_eq!(e.span, Span::new(2, 6, 2, 15));
     let e = parse("# just a comment\n\n").unwrap_err();
     assert_eq!(e.kind, ParseErrorKind::NoInstructions);
     let long = format!("FROM a\nRUN {}\n", "x".repeat(70_000));
