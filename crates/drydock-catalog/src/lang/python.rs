@@ -268,8 +268,9 @@ pub fn parse_metadata(bytes: &[u8]) -> Result<Metadata, String> {
     let mut fields: Vec<(String, String)> = Vec::new();
     let mut last_was_field = false;
     for line in text.lines() {
-        if line.trim().is_empty() {
-            // The body (long description) follows the first blank line.
+        if line.trim_end_matches('\r').is_empty() {
+            // The body (long description) follows the first empty line; a line of spaces is a
+            // continuation (old PKG-INFO files indent blank lines of their Description).
             if !fields.is_empty() {
                 break;
             }
