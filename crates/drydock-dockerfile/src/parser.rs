@@ -1227,7 +1227,9 @@ fn dump_args(args: &Args, out: &mut String) {
 }
 
 fn dump_instruction(inst: &Instruction) -> String {
-    let mut s = inst.keyword.to_lowercase();
+    // The keyword as written, lower-cased (upper-casing first would change e.g. `ß`).
+    let kw = inst.original.trim().split(is_ws_sep).next().unwrap_or("");
+    let mut s = kw.to_lowercase();
     if !inst.flags.is_empty() {
         s.push_str(" [");
         let f: Vec<String> = inst.flags.iter().map(|f| go_quote(&f.raw)).collect();
