@@ -172,6 +172,17 @@ pub fn catalog_with(
         warnings.extend(w);
     }
     attribute_layers(&mut packages, &tree, &ctx);
+    // Catalogers that only know a layer index get its digest and base-image membership here.
+    for p in packages.iter_mut() {
+        if let Some(layer) = p.layer
+            && (p.layer_digest.is_none() || p.in_base_image.is_none())
+        {
+            let (digest, base) = (p.layer_digest.take(), p.in_base_image.take());
+            crate::os::set_layer(p, layer, &ctx);
+            p.layer_digest = digest.or(p.layer_digest.take());
+            p.in_base_image = base.or(p.in_base_image);
+        }
+    }
     if !opts.keep_os_owned {
         drop_os_owned(&mut packages, &tree);
     }
@@ -239,7 +250,9 @@ impl OsReleaseVisitor {
     }
 }
 
-/// For OS packages without a layer yet (apk, rpm): the layer of the first owned file still present.
+/// For OS packages without a layer yet (apk, rpm): the layer of the first owned file still present;
+/// for a package that owns no file (a meta package), the layer of its database file, the best
+/// left to go on.
 fn attribute_layers(packages: &mut [Package], tree: &FileTree, ctx: &Context) {
     for p in packages
         .iter_mut()
@@ -249,6 +262,12 @@ fn attribute_layers(packages: &mut [Package], tree: &FileTree, ctx: &Context) {
             tree.get(f)
                 .filter(|n| n.kind != Kind::Dir)
                 .or_else(|| tree.resolve(f).map(|(_, n)| n))
+                .map(|n| n.layer)
+        });
+        let layer = layer.or_else(|| {
+            p.locations
+                .first()
+                .and_then(|l| tree.get(l))
                 .map(|n| n.layer)
         });
         if let Some(layer) = layer {

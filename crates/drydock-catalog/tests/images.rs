@@ -1,0 +1,213 @@
+//! The catalogers on the real test images built by scripts/build-test-images: the package sets must
+//! equal what dpkg-query (or the status.d parse, or apk's database) wrote into the truth files.
+
+use std::collections::{BTreeSet, HashSet};
+
+use drydock_catalog::purl::encode;
+use drydock_catalog::sbom::{self, Format, WriteOptions};
+use drydock_catalog::{Catalog, Options, PackageType, catalog_image_with};
+use drydock_image::{FileTree, OpenOptions};
+use drydock_testkit::images;
+
+fn open(spec: String) -> drydock_image::Image {
+    drydock_image::open(&spec, &OpenOptions::default()).unwrap_or_else(|e| panic!("{spec}: {e}"))
+}
+
+fn catalog(name: &str, opts: &Options) -> (drydock_image::Image, Catalog, FileTree) {
+    let image = open(format!("oci:{}", images::layout(name).display()));
+    let (c, tree) = catalog_image_with(&image, opts, &mut []).unwrap();
+    (image, c, tree)
+}
+
+type Row = (String, String, String);
+
+fn truth(name: &str, file: &str) -> BTreeSet<Row> {
+    images::truth_tsv(name, file)
+        .into_iter()
+        .map(|r| {
+            assert_eq!(r.len(), 3, "{name}/{file}: {r:?}");
+            (r[0].clone(), r[1].clone(), r[2].clone())
+        })
+        .collect()
+}
+
+fn rows(c: &Catalog, kind: PackageType) -> BTreeSet<Row> {
+    let v: Vec<Row> = c
+        .packages
+        .iter()
+        .filter(|p| p.kind == kind)
+        .map(|p| {
+            (
+                p.name.clone(),
+                p.version.clone(),
+                p.arch.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let set: BTreeSet<Row> = v.iter().cloned().collect();
+    assert_eq!(set.len(), v.len(), "a package is reported twice");
+    set
+}
+
+/// Checks the invariants every catalogued image must hold, returns the dpkg rows.
+fn check_debian(name: &str, opts: &Options) -> Catalog {
+    let (image, c, _) = catalog(name, opts);
+    assert!(c.warnings.is_empty(), "{name}: {:?}", c.warnings);
+    assert_eq!(
+        rows(&c, PackageType::Deb),
+        truth(name, "dpkg.tsv"),
+        "{name}: dpkg set"
+    );
+    let os = c.os.as_ref().expect("os-release");
+    assert_eq!(os.id.as_deref(), Some("debian"));
+    let distro = format!("distro=debian-{}", os.version_id.as_deref().unwrap());
+    let layers: Vec<String> = image
+        .layers()
+        .iter()
+        .map(|l| l.digest.to_string())
+        .collect();
+    for p in c.packages.iter().filter(|p| p.kind == PackageType::Deb) {
+        assert!(
+            p.purl
+                .starts_with(&format!("pkg:deb/debian/{}@", encode(&p.name))),
+            "{}",
+            p.purl
+        );
+        assert!(p.purl.contains(&distro), "{}", p.purl);
+        let layer = p
+            .layer
+            .unwrap_or_else(|| panic!("{name}: {} has no layer", p.name));
+        assert_eq!(p.layer_digest.as_deref(), Some(layers[layer].as_str()));
+        assert!(!p.files.is_empty(), "{name}: {} has no files", p.name);
+    }
+    // Language packages whose metadata dpkg owns are reported as the deb, not twice.
+    let owned: HashSet<&str> = c
+        .packages
+        .iter()
+        .filter(|p| p.kind.is_os())
+        .flat_map(|p| p.files.iter().map(String::as_str))
+        .collect();
+    for p in c.packages.iter().filter(|p| !p.kind.is_os()) {
+        assert!(
+            !p.locations.iter().any(|l| owned.contains(l.as_str())),
+            "{name}: {} {:?} is owned by an OS package",
+            p.name,
+            p.locations
+        );
+    }
+    c
+}
+
+#[test]
+fn minbase_dpkg_matches_dpkg_query() {
+    let c = check_debian("minbase", &Options::default());
+    assert!(
+        c.packages
+            .iter()
+            .all(|p| p.layer == Some(0) && p.in_base_image.is_none())
+    );
+    // Machine-readable copyright files give licenses for some packages, SPDX where they parse.
+    assert!(c.packages.iter().any(|p| p.license_expression.is_some()));
+}
+
+#[test]
+fn python_layers_attribute_packages() {
+    let c = check_debian("python", &Options::default());
+    let base: HashSet<(String, String)> = truth("minbase", "dpkg.tsv")
+        .into_iter()
+        .map(|(n, v, _)| (n, v))
+        .collect();
+    for p in c.packages.iter().filter(|p| p.kind == PackageType::Deb) {
+        let was_in_base = base.contains(&(p.name.clone(), p.version.clone()));
+        assert_eq!(
+            p.layer,
+            Some(if was_in_base { 0 } else { 1 }),
+            "{} {}",
+            p.name,
+            p.version
+        );
+    }
+    assert!(c.packages.iter().any(|p| p.layer == Some(1)));
+}
+
+#[test]
+fn app_base_layers_and_archives_agree() {
+    let opts = Options {
+        base_layers: Some(2),
+        ..Options::default()
+    };
+    let c = check_debian("app", &opts);
+    for p in c.packages.iter().filter(|p| p.kind == PackageType::Deb) {
+        assert_eq!(p.in_base_image, Some(true), "{}", p.name);
+    }
+    // The same image from its two archive forms gives the same packages.
+    for spec in [
+        format!("oci-archive:{}", images::oci_archive("app").display()),
+        format!("docker-archive:{}", images::docker_archive("app").display()),
+    ] {
+        let (other, _) = catalog_image_with(&open(spec.clone()), &opts, &mut []).unwrap();
+        assert_eq!(other.packages.len(), c.packages.len(), "{spec}");
+        // Layer digests differ between forms (docker save stores layers uncompressed).
+        for (a, b) in other.packages.iter().zip(&c.packages) {
+            let mut a = a.clone();
+            a.layer_digest = b.layer_digest.clone();
+            assert!(&a == b, "{spec}: {} {} differs", b.name, b.version);
+        }
+    }
+}
+
+#[test]
+fn distroless_status_d() {
+    let c = check_debian("distroless", &Options::default());
+    for p in &c.packages {
+        assert!(
+            p.locations[0].starts_with("/var/lib/dpkg/status.d/"),
+            "{:?}",
+            p.locations
+        );
+    }
+}
+
+#[test]
+fn sbom_of_real_image_is_deterministic() {
+    let (_, c, _) = catalog("app", &Options::default());
+    let opts = WriteOptions {
+        created: "2026-01-01T00:00:00Z".into(),
+        tool_version: "test".into(),
+    };
+    for f in [
+        Format::CycloneDxJson,
+        Format::SpdxJson,
+        Format::Json,
+        Format::Table,
+    ] {
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        sbom::write(&c, f, &opts, &mut a).unwrap();
+        let (_, c2, _) = catalog("app", &Options::default());
+        sbom::write(&c2, f, &opts, &mut b).unwrap();
+        assert_eq!(a, b, "{f:?}");
+    }
+}
+
+#[test]
+fn conformance_alpine_apk_matches_database() {
+    for name in images::ALPINE {
+        let (image, c, _) = catalog(name, &Options::default());
+        assert!(c.warnings.is_empty(), "{name}: {:?}", c.warnings);
+        assert_eq!(rows(&c, PackageType::Apk), truth(name, "apk.tsv"), "{name}");
+        let os = c.os.as_ref().expect("os-release");
+        let distro = format!("distro=alpine-{}", os.version_id.as_deref().unwrap());
+        for p in &c.packages {
+            assert!(
+                p.purl
+                    .starts_with(&format!("pkg:apk/alpine/{}@", encode(&p.name))),
+                "{}",
+                p.purl
+            );
+            assert!(p.purl.contains(&distro), "{}", p.purl);
+            assert_eq!(p.layer, Some(0), "{}", p.name);
+            assert_eq!(p.layer_digest, Some(image.layers()[0].digest.to_string()));
+        }
+    }
+}
