@@ -694,9 +694,11 @@ pub(crate) fn runtimes(tree: &FileTree, s: &Scan, c: &FactsCollector) -> Vec<Run
         let resolved = resolve_file(tree, &p.path)
             .map(|(r, _)| r)
             .unwrap_or(p.path);
-        let from_pkg = exact.iter().find_map(|e| pkg(e)).or_else(|| {
-            pkg_prefixed(prefix).filter(|(v, _)| v.starts_with(|c: char| c.is_ascii_digit()))
-        });
+        // A versioned package (`ruby3.1`, `php8.2-cli`) sorts after the bare metapackage and
+        // carries the full version, so it is tried first.
+        let from_pkg = pkg_prefixed(prefix)
+            .filter(|(v, _)| v.starts_with(|c: char| c.is_ascii_digit()))
+            .or_else(|| exact.iter().find_map(|e| pkg(e)));
         let from_dir = || {
             let marker = match name {
                 "ruby" => "/ruby/",
@@ -1013,6 +1015,40 @@ mod tests {
                 ("go", Some("1.22.5"))
             ]
         );
+    }
+
+    #[test]
+    fn ruby_and_php_from_packages_or_dirs() {
+        let t = FileTree::from_nodes(vec![
+            f("/usr/bin/ruby3.1", 0o755),
+            l("/usr/bin/ruby", "ruby3.1"),
+            d("/usr/lib/ruby/3.1.0", 0o755),
+            f("/usr/bin/php8.2", 0o755),
+        ]);
+        let s = scan(&t);
+        let rt = runtimes(&t, &s, &FactsCollector::default());
+        let got: Vec<(&str, Option<&str>, Option<&str>)> = rt
+            .iter()
+            .map(|r| {
+                (
+                    r.name.as_str(),
+                    r.version.as_deref(),
+                    r.version_source.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [("ruby", Some("3.1.0"), Some("path")), ("php", None, None)]
+        );
+        let mut c = FactsCollector::default();
+        let dpkg = c.packages.entry("dpkg").or_default();
+        dpkg.insert("ruby".into(), "1:3.1".into());
+        dpkg.insert("ruby3.1".into(), "3.1.2-7+deb12u1".into());
+        dpkg.insert("php8.2-cli".into(), "8.2.20-1~deb12u1".into());
+        let rt = runtimes(&t, &s, &c);
+        let got: Vec<Option<&str>> = rt.iter().map(|r| r.version.as_deref()).collect();
+        assert_eq!(got, [Some("3.1.2"), Some("8.2.20")]);
     }
 
     #[test]

@@ -62,8 +62,10 @@ pub fn render_table(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
 
     o.section("Image")?;
     o.kv(false, "source", format!("{} ({})", id.spec, id.source))?;
-    if let Some(r) = id.reference.as_ref().or(id.local_name.as_ref()) {
+    if let Some(r) = &id.reference {
         o.kv(false, "reference", r)?;
+    } else if let Some(n) = &id.local_name {
+        o.kv(false, "name", n)?;
     }
     if let Some(p) = &id.platform {
         let others = if id.index_platforms.len() > 1 {

@@ -527,3 +527,55 @@ fn conformance_alpine_directory_matches_image() {
     assert_eq!(facts(&r), facts(&image));
     common::assert_valid(&r);
 }
+
+/// Wraps the collector to count what it asks for.
+struct Counting {
+    inner: drydock_facts::FactsCollector,
+    files: Vec<String>,
+    bytes: u64,
+}
+
+impl drydock_image::FileVisitor for Counting {
+    fn wants(&self, path: &str, node: &drydock_image::Node) -> bool {
+        self.inner.wants(path, node)
+    }
+    fn visit(
+        &mut self,
+        path: &str,
+        node: &drydock_image::Node,
+        content: &mut dyn std::io::Read,
+    ) -> std::io::Result<()> {
+        self.files.push(path.to_string());
+        self.bytes += node.size;
+        self.inner.visit(path, node, content)
+    }
+}
+
+#[test]
+fn images_collector_reads_few_small_files() {
+    let layout = images::layout("app");
+    let image =
+        drydock_image::open(&format!("oci:{}", layout.display()), &Default::default()).unwrap();
+    let mut counting = Counting {
+        inner: drydock_facts::FactsCollector::new(&image.config),
+        files: Vec::new(),
+        bytes: 0,
+    };
+    let tree = image.walk(&mut [&mut counting]).unwrap();
+    let total = tree.file_count();
+    assert!(
+        counting.files.len() <= 30,
+        "wanted {} of {total} files: {:?}",
+        counting.files.len(),
+        counting.files
+    );
+    // The largest is libc.so.6 (scanned, not kept); dpkg's status is streamed.
+    assert!(
+        counting.bytes < 8 << 20,
+        "wanted {} bytes: {:?}",
+        counting.bytes,
+        counting.files
+    );
+    assert!(counting.files.iter().any(|f| f == "/etc/passwd"));
+    assert!(counting.files.iter().any(|f| f.ends_with("/libc.so.6")));
+}
