@@ -97,10 +97,12 @@ pub fn parse_manifest(bytes: &[u8]) -> Result<Option<Package>, String> {
     if name.is_empty() || version.is_empty() {
         return Ok(None);
     }
+    // VS Code extensions declare the editor as an engine or what they contribute to it.
     let is_vscode_extension = obj
         .get("engines")
         .and_then(Value::as_object)
-        .is_some_and(|e| e.contains_key("vscode"));
+        .is_some_and(|e| e.contains_key("vscode"))
+        || obj.get("contributes").is_some_and(Value::is_object);
     let is_unity_package = obj.get("unity").is_some_and(|u| u.is_string());
     if is_vscode_extension || is_unity_package {
         return Ok(None);
