@@ -355,6 +355,21 @@ fn concurrent_pulls_share_one_cache_safely() {
 }
 
 #[test]
+fn loopback_registry_serving_https_is_spoken_to_over_https() {
+    // A port-forwarded registry on loopback often speaks TLS; HTTPS is tried before plain HTTP.
+    let tmp = tempfile::tempdir().unwrap();
+    let layout = tiny_layout(tmp.path(), "amd64", "over tls\n");
+    let reg = Registry::start_tls();
+    reg.push_layout(&layout, "tls/app:1", Format::Oci);
+    let image = open(
+        &reg.reference("tls/app:1"),
+        &opts(&tmp.path().join("cache")),
+    )
+    .unwrap();
+    assert_eq!(read_files(&image).unwrap()["etc/hello"], "over tls\n");
+}
+
+#[test]
 fn unknown_tag_and_closed_port() {
     let tmp = tempfile::tempdir().unwrap();
     let layout = tiny_layout(tmp.path(), "amd64", "x\n");

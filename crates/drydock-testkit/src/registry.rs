@@ -37,6 +37,8 @@ pub struct Registry {
     port: u16,
     creds: Option<(String, String)>,
     token: Option<TokenServer>,
+    /// The CA that signed the registry's TLS certificate, when it serves HTTPS.
+    ca: Option<PathBuf>,
 }
 
 fn free_port() -> u16 {
@@ -77,6 +79,61 @@ impl Registry {
                 path.display()
             )
         })
+    }
+
+    /// An open registry serving HTTPS only, with a certificate for `127.0.0.1` and `localhost` signed
+    /// by a CA made now with `openssl` ([`Registry::tls_ca`]).
+    pub fn start_tls() -> Registry {
+        Registry::launch(None, None, |dir, _| {
+            let p = |name: &str| dir.join(name);
+            run(Command::new("openssl")
+                .args([
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                ])
+                .args(["-subj", "/CN=drydock-test-ca", "-keyout"])
+                .arg(p("tls-ca.key"))
+                .arg("-out")
+                .arg(p("tls-ca.pem")));
+            run(Command::new("openssl")
+                .args([
+                    "req",
+                    "-newkey",
+                    "rsa:2048",
+                    "-nodes",
+                    "-subj",
+                    "/CN=127.0.0.1",
+                    "-keyout",
+                ])
+                .arg(p("tls.key"))
+                .arg("-out")
+                .arg(p("tls.csr")));
+            std::fs::write(
+                p("tls.ext"),
+                "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
+            )
+            .expect("extfile");
+            run(Command::new("openssl")
+                .args(["x509", "-req", "-days", "2", "-CAcreateserial", "-in"])
+                .arg(p("tls.csr"))
+                .arg("-CA")
+                .arg(p("tls-ca.pem"))
+                .arg("-CAkey")
+                .arg(p("tls-ca.key"))
+                .arg("-extfile")
+                .arg(p("tls.ext"))
+                .arg("-out")
+                .arg(p("tls.pem")));
+            format!(
+                "  tls:\n    certificate: {}\n    key: {}\n",
+                p("tls.pem").display(),
+                p("tls.key").display()
+            )
+        })
+    }
+
+    /// The CA certificate (PEM) of a [`Registry::start_tls`] registry.
+    pub fn tls_ca(&self) -> Option<&Path> {
+        self.ca.as_deref()
     }
 
     /// A registry using Distribution's token auth, with a token service (served here, RS256 JWTs signed
@@ -137,7 +194,11 @@ impl Registry {
             port,
             creds,
             token,
+            ca: None,
         };
+        if reg.dir.path().join("tls-ca.pem").exists() {
+            reg.ca = Some(reg.dir.path().join("tls-ca.pem"));
+        }
         reg.wait_ready();
         reg
     }
@@ -153,7 +214,7 @@ impl Registry {
                 panic!("docker-registry exited with {status}: {}", self.log());
             }
             if let Some(status) = http_status(self.port, "/v2/")
-                && (status == 200 || status == 401)
+                && (status == 200 || status == 401 || (status == 400 && self.ca.is_some()))
             {
                 return;
             }
@@ -302,6 +363,13 @@ fn read_request(stream: &mut TcpStream) -> Option<(Logged, Vec<u8>)> {
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .ok()?;
+    // A TLS ClientHello (clients probing for HTTPS first) gets the connection closed, which is what
+    // a server that does not speak TLS amounts to.
+    let mut first = [0u8; 1];
+    if stream.peek(&mut first).ok()? == 0 || first[0] == 0x16 {
+        let _ = stream.shutdown(Shutdown::Both);
+        return None;
+    }
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut line = String::new();
     reader.read_line(&mut line).ok()?;

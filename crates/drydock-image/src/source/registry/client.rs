@@ -2,12 +2,14 @@
 
 use std::collections::HashMap;
 use std::io::Read;
+use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use ureq::http::{self, Response, StatusCode};
 
 use super::auth::{self, Challenge, Credentials};
+use super::tls;
 use crate::error::{Error, Result};
 use crate::image::OpenOptions;
 use crate::reference::Reference;
@@ -31,11 +33,19 @@ fn token_cache() -> &'static Mutex<HashMap<String, String>> {
 
 /// Talks to one repository of one registry.
 pub(crate) struct Client {
+    /// For the registry's own origin (its certs.d CAs and client certificate; unverified TLS where
+    /// plain HTTP would be allowed anyway).
+    registry_agent: ureq::Agent,
+    /// For every other origin: redirect targets, token services elsewhere.
     agent: ureq::Agent,
     /// The registry as the reference names it, for messages and credential look-up.
     registry: String,
-    /// `scheme://api-host`.
-    base: String,
+    /// `host[:port]` of the API.
+    host: String,
+    /// Plain HTTP is allowed (loopback or listed insecure): HTTPS is tried first, then HTTP.
+    plain_http: bool,
+    /// `scheme://api-host`, decided at the first request.
+    base: OnceLock<String>,
     repository: String,
     insecure: Vec<String>,
     opts: OpenOptions,
@@ -55,32 +65,87 @@ pub(crate) struct Request<'a> {
     pub what: &'a str,
 }
 
+fn agent_with(tls: ureq::tls::TlsConfig) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_connect(Some(Duration::from_secs(15)))
+        .timeout_recv_response(Some(Duration::from_secs(60)))
+        .timeout_recv_body(None)
+        .timeout_per_read(Some(Duration::from_secs(60)))
+        .user_agent(concat!("drydock/", env!("CARGO_PKG_VERSION")))
+        .tls_config(tls)
+        .build()
+        .into()
+}
+
 impl Client {
     pub(crate) fn new(reference: &Reference, opts: &OpenOptions) -> Client {
+        Client::with_cert_dirs(reference, opts, &tls::default_cert_dirs())
+    }
+
+    fn with_cert_dirs(reference: &Reference, opts: &OpenOptions, cert_dirs: &[PathBuf]) -> Client {
         let plain_http = reference.is_loopback()
             || opts
                 .insecure_registries
                 .iter()
                 .any(|r| r == reference.registry() || r == reference.api_host());
-        let scheme = if plain_http { "http" } else { "https" };
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .timeout_connect(Some(Duration::from_secs(15)))
-            .timeout_recv_response(Some(Duration::from_secs(60)))
-            .timeout_recv_body(None)
-            .timeout_per_read(Some(Duration::from_secs(60)))
-            .user_agent(concat!("drydock/", env!("CARGO_PKG_VERSION")))
-            .build();
+        Client::build(reference, opts, cert_dirs, plain_http)
+    }
+
+    fn build(
+        reference: &Reference,
+        opts: &OpenOptions,
+        cert_dirs: &[PathBuf],
+        plain_http: bool,
+    ) -> Client {
         Client {
-            agent: config.into(),
+            registry_agent: agent_with(tls::config_for(
+                Some(reference.api_host()),
+                cert_dirs,
+                !plain_http,
+            )),
+            agent: agent_with(tls::config_for(None, cert_dirs, true)),
             registry: reference.registry().to_string(),
-            base: format!("{scheme}://{}", reference.api_host()),
+            host: reference.api_host().to_string(),
+            plain_http,
+            base: OnceLock::new(),
             repository: reference.repository().to_string(),
             insecure: opts.insecure_registries.clone(),
             opts: opts.clone(),
             credentials: OnceLock::new(),
             authorization: Mutex::new(None),
+        }
+    }
+
+    /// `https://host`, or for registries allowed plain HTTP, whichever of HTTPS and HTTP answers
+    /// (HTTPS first, as Docker does for insecure registries).
+    fn base(&self) -> &str {
+        self.base.get_or_init(|| {
+            let https = format!("https://{}", self.host);
+            if !self.plain_http {
+                return https;
+            }
+            let probe = self
+                .registry_agent
+                .get(format!("{https}/v2/"))
+                .config()
+                .timeout_global(Some(Duration::from_secs(5)))
+                .build()
+                .call();
+            match probe {
+                Ok(_) => https,
+                Err(_) => format!("http://{}", self.host),
+            }
+        })
+    }
+
+    /// The agent for a URL: the registry's own for its origin, the general one elsewhere.
+    fn agent_for(&self, url: &str) -> &ureq::Agent {
+        if origin(url) == origin(self.base()) {
+            &self.registry_agent
+        } else {
+            &self.agent
         }
     }
 
@@ -109,7 +174,7 @@ impl Client {
     /// Sends a GET, answering auth challenges, following redirects and retrying transient failures.
     /// Returns only 2xx responses; every failure becomes an error that names the registry and `what`.
     pub(crate) fn get(&self, req: &Request<'_>) -> Result<Response<ureq::Body>> {
-        let url = format!("{}/v2/{}/{}", self.base, self.repository, req.path);
+        let url = format!("{}/v2/{}/{}", self.base(), self.repository, req.path);
         let mut auth_tried = false;
         let mut attempt = 0;
         loop {
@@ -192,10 +257,13 @@ impl Client {
         url: &str,
         req: &Request<'_>,
     ) -> Result<Response<ureq::Body>, Failure> {
-        let registry_origin = origin(&self.base);
+        let registry_origin = origin(self.base());
         let mut url = url.to_string();
         for _ in 0..=MAX_REDIRECTS {
-            let mut builder = self.agent.get(&url).header("Accept-Encoding", "identity");
+            let mut builder = self
+                .agent_for(&url)
+                .get(&url)
+                .header("Accept-Encoding", "identity");
             if let Some(accept) = req.accept {
                 builder = builder.header("Accept", accept);
             }
@@ -394,7 +462,7 @@ impl Client {
                     auth::query_escape(&scope),
                     auth::query_escape(token)
                 );
-                self.agent
+                self.agent_for(realm)
                     .post(realm)
                     .header("Content-Type", "application/x-www-form-urlencoded")
                     .send(body)
@@ -405,12 +473,12 @@ impl Client {
                 if !service.is_empty() {
                     url.push_str(&format!("&service={}", auth::query_escape(service)));
                 }
-                let mut b = self.agent.get(&url);
+                let mut b = self.agent_for(realm).get(&url);
                 if let Some(c) = creds
                     && let Some(h) = c.basic_header()
                 {
                     url.push_str(&format!("&account={}", auth::query_escape(c.username())));
-                    b = self.agent.get(&url).header("Authorization", h);
+                    b = self.agent_for(realm).get(&url).header("Authorization", h);
                 }
                 b.call()
             }
@@ -549,6 +617,46 @@ fn resolve_location(current: &str, location: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn tiny_registry_image(reg: &drydock_testkit::registry::Registry, dir: &std::path::Path) {
+        let layout = drydock_testkit::registry::tiny_layout(dir, "amd64", "tls\n");
+        reg.push_layout(&layout, "tls/app:1", drydock_testkit::registry::Format::Oci);
+    }
+
+    #[test]
+    fn verified_tls_trusts_certs_d_and_nothing_else() {
+        let tmp = tempfile::tempdir().unwrap();
+        let reg = drydock_testkit::registry::Registry::start_tls();
+        tiny_registry_image(&reg, tmp.path());
+        let reference: Reference = reg.reference("tls/app:1").parse().unwrap();
+        let opts = OpenOptions::default();
+        let req = Request {
+            path: "manifests/1".into(),
+            accept: Some(crate::oci::media::MANIFEST_ACCEPT),
+            range_from: 0,
+            what: "manifest 1",
+        };
+
+        // Verification on (as for any non-loopback registry), the CA only in certs.d/<host:port>/.
+        let certs_d = tmp.path().join("certs.d");
+        std::fs::create_dir_all(certs_d.join(reg.host())).unwrap();
+        std::fs::copy(
+            reg.tls_ca().unwrap(),
+            certs_d.join(reg.host()).join("ca.crt"),
+        )
+        .unwrap();
+        let trusted = Client::build(&reference, &opts, std::slice::from_ref(&certs_d), false);
+        let resp = trusted.get(&req).unwrap();
+        assert!(resp.status().is_success());
+
+        let untrusted = Client::build(&reference, &opts, &[], false);
+        let err = untrusted.get(&req).unwrap_err();
+        assert!(matches!(err, Error::Unreachable { .. }), "{err}");
+        assert!(
+            err.to_string().to_lowercase().contains("certificate"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn urls() {

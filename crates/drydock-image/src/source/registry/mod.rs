@@ -10,6 +10,7 @@
 mod auth;
 mod client;
 mod progress;
+mod tls;
 
 use std::io::{self, Read};
 use std::sync::Arc;
