@@ -405,7 +405,7 @@ fn heredocs_from_line(line: &str) -> Result<Vec<(String, bool, bool, u32)>, Pars
         .unwrap_or_default();
     let mut out = Vec::new();
     for w in words {
-        // ^(\d*)<<(-?)([^<]*)$
+        // ^(\d*)<<(-?)\s*([^<]*)$
         let digits = w.bytes().take_while(u8::is_ascii_digit).count();
         let Some(after) = w[digits..].strip_prefix("<<") else {
             continue;
@@ -414,6 +414,7 @@ fn heredocs_from_line(line: &str) -> Result<Vec<(String, bool, bool, u32)>, Pars
             Some(r) => (true, r),
             None => (false, after),
         };
+        let rest = rest.trim_start_matches(['\t', '\n', '\u{0C}', '\r', ' ']);
         if rest.contains('<') || rest.is_empty() {
             continue;
         }

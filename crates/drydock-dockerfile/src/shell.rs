@@ -185,6 +185,11 @@ impl<'a> Lexer<'a> {
                     result.push_str(&t);
                     words.add_string(&t);
                 }
+                '<' => {
+                    let t = self.possible_heredoc();
+                    result.push_str(&t);
+                    words.add_raw_string(&t);
+                }
                 _ => {
                     let mut ch = self.next().unwrap_or_default();
                     if ch == self.o.escape {
@@ -214,6 +219,25 @@ impl<'a> Lexer<'a> {
             ));
         }
         Ok((result, words.finish()))
+    }
+
+    /// BuildKit's `processPossibleHeredoc`: `<<` keeps the blanks after it in the same word, so
+    /// `<<  EOF` is one word.
+    fn possible_heredoc(&mut self) -> String {
+        self.next();
+        if self.peek() != Some('<') {
+            return "<".into();
+        }
+        self.next();
+        let mut out = String::from("<<");
+        while let Some(c) = self
+            .peek()
+            .filter(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
+        {
+            out.push(c);
+            self.next();
+        }
+        out
     }
 
     fn single_quote(&mut self) -> Result<String, ParseError> {

@@ -451,6 +451,7 @@ pub(crate) fn is_heredoc_word(w: &str) -> bool {
         return false;
     };
     let rest = rest.strip_prefix('-').unwrap_or(rest);
+    let rest = rest.trim_start_matches(['\t', '\n', '\u{0C}', '\r', ' ']);
     !rest.is_empty() && !rest.contains('<')
 }
 
