@@ -126,7 +126,9 @@ impl Config {
                     "docker.io" | "index.docker.io" | "registry-1.docker.io" | "hub.docker.com"
                 )
             };
-            if let Some(suffix) = t.strip_prefix("*.") {
+            if t == "*" {
+                true
+            } else if let Some(suffix) = t.strip_prefix("*.") {
                 reg.ends_with(&format!(".{suffix}"))
             } else {
                 reg == t || (hub(t) && hub(&reg))

@@ -555,7 +555,8 @@ impl Ctx<'_> {
     /// Whether the stage (or its ancestors) could have added executable `bin` (name or absolute path) on
     /// top of its base: a COPY/ADD whose destination is that path, its directory, a relative path or `/`,
     /// or a package install naming it. Errs on "yes" to avoid false positives.
-    pub fn stage_may_provide(&self, stage: Option<usize>, bin: &str) -> bool {
+    /// `runs`: whether RUN steps count (not in a stage without a shell, where they cannot have run).
+    pub fn stage_may_provide(&self, stage: Option<usize>, bin: &str, runs: bool) -> bool {
         let base = bin.rsplit('/').next().unwrap_or(bin);
         for ins in self.chain_instructions(stage) {
             let ins = unwrap_onbuild(ins);
@@ -580,7 +581,7 @@ impl Ctx<'_> {
                         return true;
                     }
                 }
-                InstructionKind::Run => {
+                InstructionKind::Run if runs => {
                     for c in run_commands(ins) {
                         if let Some(p) = crate::pkg::parse(&c)
                             && p.installs()
@@ -591,8 +592,35 @@ impl Ctx<'_> {
                         {
                             return true;
                         }
-                        // Anything fetched or linked by hand could be the binary.
+                        // Anything fetched, built or linked by hand could be the binary.
                         if c.words.iter().any(|w| w.ends_with(base) && w.contains('/')) {
+                            return true;
+                        }
+                        if matches!(
+                            c.program(),
+                            Some(
+                                "make"
+                                    | "install"
+                                    | "cp"
+                                    | "mv"
+                                    | "ln"
+                                    | "tar"
+                                    | "unzip"
+                                    | "curl"
+                                    | "wget"
+                                    | "pip"
+                                    | "pip3"
+                                    | "npm"
+                                    | "go"
+                                    | "cargo"
+                                    | "gem"
+                                    | "dpkg"
+                                    | "rpm"
+                                    | "bash"
+                                    | "sh"
+                                    | "chmod"
+                            )
+                        ) {
                             return true;
                         }
                     }
@@ -625,4 +653,23 @@ pub fn removes_path(cmd: &Command, prefixes: &[&str]) -> bool {
             .iter()
             .skip(1)
             .any(|a| prefixes.iter().any(|p| a.starts_with(p)))
+}
+
+impl Ctx<'_> {
+    /// Variables a RUN in `stage` can see: global ARG defaults, then ARG defaults and ENV values of the
+    /// stage chain (order within the chain is not tracked).
+    pub fn visible_vars(&self, stage: Option<usize>) -> HashMap<String, String> {
+        let mut vars = self.global_args.clone();
+        for ins in self.chain_instructions(stage) {
+            if ins.kind == InstructionKind::Arg {
+                for (k, v) in arg_defaults(ins) {
+                    if let Some(v) = v {
+                        vars.insert(k, v);
+                    }
+                }
+            }
+        }
+        vars.extend(self.stage_env(stage));
+        vars
+    }
 }

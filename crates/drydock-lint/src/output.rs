@@ -122,7 +122,7 @@ fn sarif_level(s: Severity) -> &'static str {
     }
 }
 
-fn rule_uri(r: &Rule) -> String {
+fn rule_doc_path(r: &Rule) -> String {
     format!("docs/rules/{}-{}.md", r.code, r.name)
 }
 
@@ -136,7 +136,7 @@ pub fn write_sarif(findings: &[Finding], w: &mut dyn Write) -> io::Result<()> {
                 "name": r.name,
                 "shortDescription": { "text": r.summary() },
                 "fullDescription": { "text": r.doc.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect::<Vec<_>>().join("\n") },
-                "helpUri": rule_uri(r),
+                "help": { "text": format!("See {}", rule_doc_path(r)) },
                 "defaultConfiguration": { "level": sarif_level(r.severity) },
             })
         })

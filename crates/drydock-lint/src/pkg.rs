@@ -131,7 +131,9 @@ pub fn parse(cmd: &Command) -> Option<PkgCmd> {
         "microdnf" => ("microdnf", &argv[1..]),
         "zypper" => ("zypper", &argv[1..]),
         "npm" => ("npm", &argv[1..]),
-        p if p == "pip" || p == "pip3" || (p.starts_with("pip3.") && p.len() <= 7) => {
+        p if matches!(p, "pip" | "pip2" | "pip3")
+            || ((p.starts_with("pip3.") || p.starts_with("pip2.")) && p.len() <= 7) =>
+        {
             ("pip", &argv[1..])
         }
         p if p.starts_with("python")
@@ -167,6 +169,11 @@ pub fn parse(cmd: &Command) -> Option<PkgCmd> {
         }
         i += 1;
     }
+    // `dnf module install x` installs like `dnf install x`.
+    if sub == "module" && args.first().map(String::as_str) == Some("install") {
+        sub = "install".to_string();
+        args.remove(0);
+    }
     Some(PkgCmd {
         manager,
         sub,
@@ -200,6 +207,7 @@ pub fn is_pinned(pkg: &str, manager: &str) -> bool {
             // name-version (a `-` followed by a digit), or a path / URL / rpm file
             pkg.ends_with(".rpm")
                 || pkg.contains('/')
+                || pkg.contains(':')
                 || pkg.contains('=')
                 || pkg.contains('>')
                 || pkg.contains('<')

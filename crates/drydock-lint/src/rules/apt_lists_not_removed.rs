@@ -26,7 +26,9 @@ crate::rules::declare_rule! {
     ///  && rm -rf /var/lib/apt/lists/*
     /// ```
     ///
-    /// Overlaps hadolint DL3009 (which also only looks at the final image's stages).
+    /// Overlaps hadolint DL3009 (which also only looks at the final image's stages). Difference: an
+    /// `ONBUILD RUN` in a builder stage is not reported by drydock (it does not run in this build and the
+    /// stage does not ship); hadolint reports it.
     code: "DD020",
     name: "apt-lists-not-removed",
     severity: Warning,

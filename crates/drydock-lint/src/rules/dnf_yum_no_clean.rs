@@ -43,38 +43,64 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
             continue;
         }
         let cmds = run_commands(ins);
-        let parsed: Vec<_> = cmds.iter().filter_map(pkg::parse).collect();
+        let caches = [
+            "/var/cache/dnf",
+            "/var/cache/yum",
+            "/var/cache/zypp",
+            "/var/cache/libdnf5",
+        ];
         for mgr in ["dnf", "yum", "microdnf", "zypper"] {
-            let installs = parsed.iter().any(|p| p.manager == mgr && p.installs());
-            if !installs {
-                continue;
+            // The cache must be cleaned after the last command that fills it.
+            let mut dirty = false;
+            for c in &cmds {
+                if let Some(p) = pkg::parse(c).filter(|p| p.manager == mgr) {
+                    if p.installs() || FILLS.contains(&p.sub.as_str()) {
+                        dirty = true;
+                    } else if (p.sub == "clean" || p.sub == "cc")
+                        && (mgr == "zypper" || p.args.iter().any(|a| a == "all"))
+                    {
+                        dirty = false;
+                    }
+                } else if removes_path(c, &caches) {
+                    dirty = false;
+                }
             }
-            let cleaned = parsed.iter().any(|p| {
-                p.manager == mgr
-                    && (p.sub == "clean" || p.sub == "cc")
-                    && (mgr == "zypper" || p.args.iter().any(|a| a == "all"))
-            }) || cmds.iter().any(|c| {
-                removes_path(
-                    c,
-                    &[
-                        "/var/cache/dnf",
-                        "/var/cache/yum",
-                        "/var/cache/zypp",
-                        "/var/cache/libdnf5",
-                    ],
-                )
-            });
-            if !cleaned {
+            if dirty {
                 let fix = if mgr == "zypper" {
                     "zypper clean".to_string()
                 } else {
                     format!("{mgr} clean all")
                 };
-                out.emit(&RULE, ins.span, format!("`{mgr} install` leaves its cache in this layer; end the RUN with `&& {fix}`"));
+                out.emit(
+                    &RULE,
+                    ins.span,
+                    format!("`{mgr}` leaves its cache in this layer; end the RUN with `&& {fix}`"),
+                );
             }
         }
     }
 }
+
+/// Subcommands other than install that download into the cache.
+const FILLS: &[&str] = &[
+    "upgrade",
+    "up",
+    "upgrade-minimal",
+    "update",
+    "reinstall",
+    "downgrade",
+    "distro-sync",
+    "dist-upgrade",
+    "dup",
+    "makecache",
+    "group",
+    "groupupdate",
+    "patch",
+    "up-min",
+    "rei",
+    "dsync",
+    "update-minimal",
+];
 
 #[cfg(test)]
 mod tests {

@@ -61,7 +61,9 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
             if prog.is_empty() || prog.contains('$') {
                 continue;
             }
-            if facts.has_binary(prog) != Some(false) || ctx.stage_may_provide(Some(si), prog) {
+            if facts.has_binary(prog) != Some(false)
+                || ctx.stage_may_provide(Some(si), prog, facts.shell != Some(false))
+            {
                 continue;
             }
             let base = sv.root_image.clone().unwrap_or_default();

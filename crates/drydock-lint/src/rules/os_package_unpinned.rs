@@ -35,6 +35,20 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
             continue;
         }
         let mut unpinned = Vec::new();
+        let mut vars = ctx.visible_vars(ins.stage);
+        // Like hadolint, let an ARG default from any stage resolve a version variable.
+        for a in ctx
+            .df
+            .instructions
+            .iter()
+            .filter(|i| i.kind == InstructionKind::Arg)
+        {
+            for (k, v) in crate::ctx::arg_defaults(a) {
+                if let Some(v) = v {
+                    vars.entry(k).or_insert(v);
+                }
+            }
+        }
         for p in run_commands(ins).iter().filter_map(pkg::parse) {
             let os = matches!(
                 p.manager,
@@ -49,7 +63,10 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
                 if a.starts_with('$') || a.starts_with('@') || a.ends_with(".txt") {
                     continue;
                 }
-                if !pkg::is_pinned(a, p.manager) {
+                // Versions often come from ARG/ENV: judge the expanded word; an unresolved variable
+                // pins nothing.
+                let expanded = crate::ctx::expand_vars(a, &vars);
+                if expanded.contains('$') || !pkg::is_pinned(&expanded, p.manager) {
                     unpinned.push(a.clone());
                 }
             }

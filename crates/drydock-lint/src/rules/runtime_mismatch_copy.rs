@@ -1,4 +1,5 @@
 use crate::ctx::{Ctx, Sink, flag, words};
+use crate::facts::Libc;
 use drydock_dockerfile::ast::InstructionKind;
 
 crate::rules::declare_rule! {
@@ -78,8 +79,11 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
             continue;
         };
         let mut problems = Vec::new();
+        // A destination without libc (scratch, static) cannot run the environment at all: another problem.
         if let (Some(a), Some(b)) = (sf.libc, df.libc)
             && a != b
+            && a != Libc::None
+            && b != Libc::None
         {
             problems.push(format!("libc differs ({} → {})", a.as_str(), b.as_str()));
         }

@@ -36,7 +36,7 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
         if facts.shell != Some(false) {
             continue;
         }
-        if ctx.stage_may_provide(Some(si), "/bin/sh") {
+        if ctx.stage_may_provide(Some(si), "/bin/sh", false) {
             continue;
         }
         let base = sv.root_image.clone().unwrap_or_default();
