@@ -515,3 +515,23 @@ fn long_logical_lines_stay_fast() {
     assert_eq!(last, Span::new(22, 1, 22, 2));
     assert!(t.elapsed().as_secs() < 10, "took {:?}", t.elapsed());
 }
+
+#[test]
+fn empty_continuation_warnings_like_buildkit() {
+    let src = "FROM a\nRUN ok \\\n  fine\nRUN x \\\n\n    y \\\n\n    z\nRUN p \\\n# comment\n   q\nRUN m \\\n\n    n\n";
+    let df = p(src);
+    let w: Vec<&str> = df.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(
+        w,
+        [
+            "Empty continuation line found in: RUN x     y     z",
+            "Empty continuation line found in: RUN m     n"
+        ]
+    );
+    assert_eq!(df.warnings[0].span.start_line, 8);
+    let long = format!("\n\t\tFROM image\n\t\tLABEL test={}\n", "a".repeat(65536));
+    assert_eq!(
+        parse(&long).unwrap_err().message,
+        "dockerfile line greater than max allowed size of 65535"
+    );
+}
