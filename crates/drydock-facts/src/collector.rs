@@ -116,7 +116,7 @@ impl FactsCollector {
         if node.kind != Kind::File {
             return None;
         }
-        if SMALL_FILES.contains(&path) || is_version_file(path) {
+        if SMALL_FILES.contains(&path) || is_version_file(path) || is_os_release_target(path) {
             return Some(Want::Small);
         }
         if path == DPKG_STATUS {
@@ -173,6 +173,15 @@ enum Want {
     LibcProbe,
     ShProbe,
     Shebang,
+}
+
+/// Where a symlinked `/etc/os-release` may point (`/usr/lib/os-release`, `/etc/os-release.d/…`).
+fn is_os_release_target(path: &str) -> bool {
+    path.matches('/').count() <= 4
+        && (path.starts_with("/etc/")
+            || path.starts_with("/usr/lib/")
+            || path.starts_with("/usr/share/"))
+        && (base_name(path) == "os-release" || parent(path).ends_with("/os-release.d"))
 }
 
 /// Version files of language runtimes.

@@ -53,9 +53,9 @@ fn is_system_lib_dir(dir: &str) -> bool {
     })
 }
 
-/// Paths anyone may write there by design.
+/// Sticky temp directories anyone may write to by design (FHS), and their contents.
 fn is_temp_path(path: &str) -> bool {
-    ["/tmp", "/var/tmp", "/dev/shm", "/run/lock"]
+    ["/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/var/lock"]
         .iter()
         .any(|t| path == *t || path.strip_prefix(t).is_some_and(|r| r.starts_with('/')))
 }

@@ -249,7 +249,7 @@ fn build(
     opts: &InspectOptions,
 ) -> Report {
     let mut warnings = collector.warnings.clone();
-    let os = os::detect(&collector, opts.today);
+    let os = os::detect(&collector, tree, opts.today);
     let scan = fs::scan(tree);
     let text = |p: &str| {
         collector

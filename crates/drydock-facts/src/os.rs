@@ -1,5 +1,6 @@
 //! The operating system: os-release (or a distribution release file), its family and support status.
 
+use drydock_image::FileTree;
 use drydock_image::osrelease::{self, OsRelease};
 use time::Date;
 use time::macros::date;
@@ -8,7 +9,7 @@ use crate::collector::FactsCollector;
 use crate::report::{Eol, EolState, Os};
 
 /// Reads the OS facts from the collected files.
-pub(crate) fn detect(c: &FactsCollector, today: Date) -> Os {
+pub(crate) fn detect(c: &FactsCollector, tree: &FileTree, today: Date) -> Os {
     let text = |p: &str| {
         c.files
             .get(p)
@@ -17,10 +18,12 @@ pub(crate) fn detect(c: &FactsCollector, today: Date) -> Os {
     let mut os = Os::default();
     let mut rel: Option<OsRelease> = None;
     for p in osrelease::PATHS {
-        if let Some(t) = text(p) {
+        // `/etc/os-release` is usually a symlink; its target is what the collector read.
+        let real = tree.resolve(p).map_or_else(|| p.to_string(), |(r, _)| r);
+        if let Some(t) = text(&real) {
             let parsed = osrelease::parse(&t);
             if parsed.id.is_some() || parsed.pretty_name.is_some() {
-                os.source = Some(p.to_string());
+                os.source = Some(real);
                 rel = Some(parsed);
                 break;
             }
@@ -538,7 +541,7 @@ mod tests {
         let mut c = FactsCollector::default();
         c.files
             .insert("/etc/alpine-release".into(), b"3.20.3\n".to_vec());
-        let o = detect(&c, date!(2026 - 01 - 01));
+        let o = detect(&c, &FileTree::default(), date!(2026 - 01 - 01));
         assert_eq!(o.id.as_deref(), Some("alpine"));
         assert_eq!(o.family, "alpine");
         assert_eq!(o.eol.state, EolState::Supported);
@@ -547,7 +550,7 @@ mod tests {
             "/etc/redhat-release".into(),
             b"Red Hat Enterprise Linux release 8.9 (Ootpa)\n".to_vec(),
         );
-        let o = detect(&c, date!(2026 - 01 - 01));
+        let o = detect(&c, &FileTree::default(), date!(2026 - 01 - 01));
         assert_eq!(
             (o.id.as_deref(), o.version_id.as_deref()),
             (Some("rhel"), Some("8.9"))
@@ -560,8 +563,41 @@ mod tests {
         );
         c.files
             .insert("/etc/debian_version".into(), b"12.8\n".to_vec());
-        let o = detect(&c, date!(2026 - 01 - 01));
+        let o = detect(&c, &FileTree::default(), date!(2026 - 01 - 01));
         assert_eq!(o.source.as_deref(), Some("/usr/lib/os-release"));
         assert_eq!(o.release_file_version.as_deref(), Some("12.8"));
+        // A symlinked /etc/os-release is read through its target.
+        let mut c = FactsCollector::default();
+        c.files
+            .insert("/usr/lib/os-release.d/x".into(), b"ID=wolfi\n".to_vec());
+        let node = |kind, link: Option<&str>| drydock_image::Node {
+            kind,
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            size: 9,
+            mtime: 0,
+            layer: 0,
+            link: link.map(str::to_string),
+        };
+        let tree = FileTree::from_nodes(vec![
+            (
+                "/etc/os-release".to_string(),
+                node(
+                    drydock_image::Kind::Symlink,
+                    Some("../usr/lib/os-release.d/x"),
+                ),
+            ),
+            (
+                "/usr/lib/os-release.d/x".to_string(),
+                node(drydock_image::Kind::File, None),
+            ),
+        ]);
+        let o = detect(&c, &tree, date!(2026 - 01 - 01));
+        assert_eq!(
+            (o.id.as_deref(), o.family.as_str()),
+            (Some("wolfi"), "wolfi")
+        );
+        assert_eq!(o.eol.state, EolState::Rolling);
     }
 }
