@@ -60,7 +60,7 @@ fn check_flags(
     let mut used: Vec<&str> = Vec::new();
     for f in &inst.flags {
         let Some(&(_, ty)) = allowed.iter().find(|(n, _)| *n == f.name) else {
-            errs.push(err(f.span, format!("unknown flag: {}", f.name)));
+            errs.push(err(f.span, format!("unknown flag: --{}", f.name)));
             return false;
         };
         if used.contains(&f.name.as_str()) && ty != FlagType::Strings {

@@ -258,7 +258,7 @@ fn validation_errors() {
     let cases: &[(&str, &str, usize)] = &[
         ("RUN x\n", "no build stage in current context", 1),
         ("FROM a\nFOO bar\n", "unknown instruction: FOO", 2),
-        ("FROM a\nCOPY --frm=x a b\n", "unknown flag: frm", 2),
+        ("FROM a\nCOPY --frm=x a b\n", "unknown flag: --frm", 2),
         ("FROM a\nCOPY a\n", "requires at least two arguments", 2),
         (
             "FROM a b\n",
@@ -324,6 +324,43 @@ fn validation_errors() {
         ("FROM a\nVOLUME [\"\"]\n", "can not be an empty string", 2),
         ("FROM a\nARG =x\n", "ARG names can not be blank", 2),
         ("FROM a\nEXPOSE 80 8o\n", "invalid containerPort: 8o", 2),
+        (
+            "FROM a\nMAINTAINER --boo joe@example.com\n",
+            "unknown flag: --boo",
+            2,
+        ),
+        (
+            "FROM a\nONBUILD FROM scratch\n",
+            "FROM isn't allowed as an ONBUILD trigger",
+            2,
+        ),
+        ("FROM a\nfoo bar\n", "unknown instruction: foo", 2),
+        (
+            "FROM a\nCOPY\t\n\t\tquux \\\n  bar\n",
+            "COPY requires at least two arguments",
+            2,
+        ),
+        (
+            "FROM a\nSTOPSIGNAL\n",
+            "STOPSIGNAL requires exactly one argument",
+            2,
+        ),
+        (
+            "FROM a\nHEALTHCHECK\n",
+            "HEALTHCHECK requires at least one argument",
+            2,
+        ),
+        (
+            "FROM a\nONBUILD\n",
+            "ONBUILD requires at least one argument",
+            2,
+        ),
+        ("FROM a\nLABEL\n", "LABEL requires at least one argument", 2),
+        (
+            "FROM a\nHEALTHCHECK --interval=50ns CMD x\n",
+            "cannot be less than 1ms",
+            2,
+        ),
         ("FROM a\nEXPOSE 53/icmp\n", "invalid proto: icmp", 2),
     ];
     for (src, want, line) in cases {
@@ -338,6 +375,8 @@ fn validation_errors() {
     // Accepted by BuildKit.
     for src in [
         "FROM a\nSTOPSIGNAL --x SIGTERM\n",
+        "FROM a\nHEALTHCHECK --interval=0ms --timeout=1ms CMD x\n",
+        "FROM a AS STAGE_NAME\nFROM stage_name\n",
         "FROM a\nEXPOSE 80 443/tcp 53/UDP 8000-8010 ${PORT} 127.0.0.1:8080:80\n",
         "FROM a\nHEALTHCHECK --interval=bad NONE\n",
         "FROM a\nRUN --mount=type=secret,id=tok,required x\n",
