@@ -257,8 +257,9 @@ pub fn packages(info: &BuildInfo) -> Vec<Package> {
 /// A module's package: a versioned replacement takes its place; a local-directory replacement
 /// (no version) keeps the original path with version `(devel)`.
 fn module_package(m: &Module) -> Package {
+    let local = |r: &Module| r.version.is_empty() || r.version == "(devel)";
     let (path, version, sum) = match &m.replace {
-        Some(r) if !r.version.is_empty() => (r.path.as_str(), r.version.as_str(), r.sum.as_str()),
+        Some(r) if !local(r) => (r.path.as_str(), r.version.as_str(), r.sum.as_str()),
         Some(_) => (m.path.as_str(), "(devel)", ""),
         None => (m.path.as_str(), m.version.as_str(), m.sum.as_str()),
     };
@@ -278,7 +279,7 @@ fn module_package(m: &Module) -> Package {
     if let Some(r) = &m.replace {
         p.metadata
             .insert("replaces".to_string(), format!("{} {}", m.path, m.version));
-        if r.version.is_empty() {
+        if local(r) {
             p.metadata.insert("replaced_by".to_string(), r.path.clone());
         }
     }
@@ -295,7 +296,7 @@ mod tests {
             "path\texample.com/cmd/x\nmod\texample.com\tv1.2.3\th1:abc=\n\
              dep\tgolang.org/x/sys\tv0.1.0\th1:def=\n\
              dep\texample.com/old\tv1.0.0\n=>\texample.com/new\tv1.1.0\th1:ghi=\n\
-             dep\texample.com/local\tv0.0.0\n=>\t../local\t\n\
+             dep\texample.com/local\tv0.0.0\n=>\t../local\t(devel)\t\n\
              build\t-ldflags=\"-s -w\"\nbuild\tGOOS=linux\n",
         );
         assert_eq!(info.path, "example.com/cmd/x");

@@ -1,0 +1,213 @@
+//! The binary cataloger on real Go binaries: ones built here with the Go toolchain (internal and
+//! external linker, stripped, without a section table) and the Debian-built `docker-registry`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use drydock_catalog::{Catalog, Options, Package, PackageType, catalog_with, lang};
+use drydock_image::{FileTree, Kind, Node};
+
+/// Runs the language catalogers over `(image path, content)` pairs offered as executables.
+fn catalog(files: &[(&str, Vec<u8>)]) -> Catalog {
+    let node = |size: usize| Node {
+        kind: Kind::File,
+        mode: 0o755,
+        uid: 0,
+        gid: 0,
+        size: size as u64,
+        mtime: 0,
+        layer: 1,
+        link: None,
+    };
+    let (c, _) = catalog_with(
+        lang::catalogers(),
+        &Options::default(),
+        Vec::new(),
+        &mut [],
+        |visitors| {
+            for (path, content) in files {
+                for v in visitors.iter_mut() {
+                    if v.wants(path, &node(content.len())) {
+                        v.visit(path, &node(content.len()), &mut content.as_slice())
+                            .unwrap();
+                    }
+                }
+            }
+            Ok(FileTree::from_nodes(
+                files.iter().map(|(p, c)| (p.to_string(), node(c.len()))),
+            ))
+        },
+    )
+    .unwrap();
+    c
+}
+
+fn find<'a>(c: &'a Catalog, name: &str) -> &'a Package {
+    c.packages
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| {
+            panic!(
+                "no package {name} in {:#?} (warnings {:?})",
+                c.packages, c.warnings
+            )
+        })
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("drydock-lang-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// A Go binary the Debian archive built (`docker-registry`, which the test tools install): GOPATH
+/// mode, so no main module, only the package path, the toolchain and build settings.
+#[test]
+fn debian_built_go_binary() {
+    let path = Path::new("/usr/bin/docker-registry");
+    let bytes = std::fs::read(path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (scripts/test installs the docker-registry package)",
+            path.display()
+        )
+    });
+    let c = catalog(&[("/usr/bin/docker-registry", bytes)]);
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    let std = find(&c, "stdlib");
+    assert_eq!(std.kind, PackageType::Golang);
+    assert!(std.version.starts_with("go1."), "{}", std.version);
+    assert_eq!(std.purl, format!("pkg:golang/stdlib@{}", std.version));
+    assert_eq!(
+        std.metadata["main_path"],
+        "github.com/docker/distribution/cmd/registry"
+    );
+    assert_eq!(std.locations, ["/usr/bin/docker-registry"]);
+    assert_eq!(std.layer, Some(1));
+}
+
+/// Non-ELF executables (scripts) and ELF files without Go or Rust data give nothing and no warning.
+#[test]
+fn scripts_and_plain_elf_files_give_nothing() {
+    let sh = std::fs::read("/bin/sh").expect("/bin/sh");
+    let mut script = b"#!/bin/sh\n".to_vec();
+    script.resize(4096, b'#');
+    let c = catalog(&[("/bin/sh", sh), ("/usr/local/bin/run.sh", script)]);
+    assert!(c.packages.is_empty(), "{:?}", c.packages);
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+}
+
+/// A truncated Go binary warns (naming the file) and the run goes on.
+#[test]
+fn truncated_binary_warns() {
+    let bytes = std::fs::read("/usr/bin/docker-registry").expect("docker-registry");
+    let cut = bytes[..bytes.len() / 2].to_vec();
+    let c = catalog(&[("/usr/bin/cut", cut)]);
+    assert!(c.packages.is_empty());
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    assert_eq!(c.warnings[0].path, "/usr/bin/cut");
+}
+
+fn go() -> Option<PathBuf> {
+    let out = Command::new("go").arg("env").arg("GOROOT").output().ok()?;
+    out.status.success().then(|| PathBuf::from("go"))
+}
+
+/// Zeroes the section header fields of an ELF64 header, as `sstrip` would leave a file.
+fn drop_section_table(mut b: Vec<u8>) -> Vec<u8> {
+    b[40..48].fill(0); // e_shoff
+    b[58..64].fill(0); // e_shentsize, e_shnum, e_shstrndx
+    b
+}
+
+/// Go binaries built here: a module with a dependency replaced by a local directory, linked by
+/// Go's own linker, by the system linker, stripped, and with the section table removed.
+#[test]
+fn go_built_binaries() {
+    let Some(go) = go() else {
+        // The Debian-built binary above still covers reading; this covers what the toolchain writes.
+        eprintln!("SKIPPED go_built_binaries: no Go toolchain (apt-get install golang-go)");
+        return;
+    };
+    let dir = scratch("go");
+    write(
+        &dir.join("go.mod"),
+        "module example.com/hello\n\ngo 1.18\n\nrequire example.com/greet v1.2.3\n\nreplace example.com/greet => ./greet\n",
+    );
+    write(
+        &dir.join("main.go"),
+        "package main\n\nimport \"example.com/greet\"\n\nfunc main() { println(greet.Hello()) }\n",
+    );
+    write(
+        &dir.join("greet/go.mod"),
+        "module example.com/greet\n\ngo 1.18\n",
+    );
+    write(
+        &dir.join("greet/greet.go"),
+        "package greet\n\nfunc Hello() string { return \"hi\" }\n",
+    );
+    let version = Command::new(&go)
+        .args(["env", "GOVERSION"])
+        .output()
+        .unwrap();
+    let version = String::from_utf8(version.stdout)
+        .unwrap()
+        .trim()
+        .to_string();
+    let variants: &[(&str, &str, &[&str])] = &[
+        ("internal", "0", &[]),
+        ("stripped", "0", &["-ldflags=-s -w"]),
+        ("external", "1", &["-ldflags=-linkmode=external"]),
+        ("pie", "1", &["-buildmode=pie"]),
+    ];
+    for (name, cgo, flags) in variants {
+        let out = dir.join(format!("hello-{name}"));
+        let status = Command::new(&go)
+            .arg("build")
+            .args(*flags)
+            .arg("-o")
+            .arg(&out)
+            .arg(".")
+            .current_dir(&dir)
+            .env("CGO_ENABLED", cgo)
+            .env("GOFLAGS", "-mod=mod -buildvcs=false")
+            .env("GOPROXY", "off")
+            .env("GOTOOLCHAIN", "local")
+            .env("GOCACHE", dir.join("cache"))
+            .env("GOPATH", dir.join("gopath"))
+            .status()
+            .unwrap();
+        assert!(status.success(), "go build {name}");
+        let bytes = std::fs::read(&out).unwrap();
+        for (form, bytes) in [
+            ("as built", bytes.clone()),
+            ("no section table", drop_section_table(bytes)),
+        ] {
+            let what = format!("{name}, {form}");
+            let c = catalog(&[("/usr/local/bin/hello", bytes)]);
+            assert!(c.warnings.is_empty(), "{what}: {:?}", c.warnings);
+            let main = find(&c, "example.com/hello");
+            assert_eq!(main.version, "(devel)", "{what}");
+            assert_eq!(main.metadata["main_module"], "true", "{what}");
+            assert_eq!(main.metadata["build.GOOS"], "linux", "{what}");
+            assert_eq!(main.metadata["build.CGO_ENABLED"], *cgo, "{what}");
+            assert_eq!(main.metadata["go_version"], version, "{what}");
+            let dep = find(&c, "example.com/greet");
+            assert_eq!(dep.version, "(devel)", "{what}");
+            assert_eq!(dep.metadata["replaced_by"], "./greet", "{what}");
+            assert_eq!(
+                dep.purl, "pkg:golang/example.com/greet@%28devel%29",
+                "{what}"
+            );
+            let std = find(&c, "stdlib");
+            assert_eq!(std.version, version, "{what}");
+            assert_eq!(c.packages.len(), 3, "{what}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
