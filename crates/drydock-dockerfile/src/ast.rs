@@ -261,7 +261,7 @@ pub struct Instruction {
     /// The logical line: continuation lines joined with the escape and newline removed, comments dropped.
     pub original: String,
     /// The source text exactly as written, from the keyword through the last continuation line (heredoc
-    /// bodies excluded).
+    /// bodies excluded). Empty for ONBUILD's inner instruction (the outer one holds the text).
     pub source: String,
     /// Index of the stage this instruction belongs to (`None` before the first FROM).
     pub stage: Option<usize>,

@@ -17,6 +17,8 @@
 //! # Ok::<(), drydock_dockerfile::ParseError>(())
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod ast;
 mod error;
 mod mount;
