@@ -436,9 +436,17 @@ fn for_each_line(
             break;
         }
         if line.last() != Some(&b'\n') && n == LINE_LIMIT {
-            // Skip the rest of an over-long line.
+            // Skip the rest of an over-long line, a bounded piece at a time.
             let mut sink = Vec::new();
-            reader.read_until(b'\n', &mut sink)?;
+            loop {
+                sink.clear();
+                let m = (&mut reader)
+                    .take(LINE_LIMIT as u64)
+                    .read_until(b'\n', &mut sink)?;
+                if m == 0 || sink.last() == Some(&b'\n') {
+                    break;
+                }
+            }
         }
         let text = String::from_utf8_lossy(&line);
         f(text.trim_end_matches(['\n', '\r']));
@@ -615,6 +623,17 @@ pub(crate) mod tests {
         );
         assert!(!out.contains_key("python3.11"));
         assert!(!out.contains_key("zlib1g"));
+    }
+
+    #[test]
+    fn over_long_lines_are_cut_not_buffered() {
+        let mut db = b"P:musl\nV:1.2.5-r0\nD:".to_vec();
+        db.extend(std::iter::repeat_n(b'x', 3 * LINE_LIMIT + 7));
+        db.extend_from_slice(b"\n\nP:busybox\nV:1.36.1-r29\n");
+        let mut out = BTreeMap::new();
+        read_apk(&mut db.as_slice(), &mut out).unwrap();
+        assert_eq!(out["musl"], "1.2.5-r0");
+        assert_eq!(out["busybox"], "1.36.1-r29");
     }
 
     #[test]

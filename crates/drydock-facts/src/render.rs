@@ -26,7 +26,7 @@ pub(crate) fn human(bytes: u64) -> String {
 /// `sha256:0123456789ab…`
 fn short_digest(d: &str) -> String {
     match d.split_once(':') {
-        Some((alg, hex)) if hex.len() > 12 => format!("{alg}:{}", &hex[..12]),
+        Some((alg, hex)) if hex.len() > 12 => format!("{alg}:{}", hex.get(..12).unwrap_or(hex)),
         _ => d.to_string(),
     }
 }
@@ -389,6 +389,35 @@ pub fn render_table(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn keys_are_aligned() {
+        let dir = drydock_image::FileTree::from_nodes(Vec::new());
+        let report = crate::report_from_tree(
+            "scratch",
+            &dir,
+            crate::FactsCollector::default(),
+            None,
+            &crate::InspectOptions {
+                today: time::macros::date!(2026 - 01 - 01),
+            },
+        );
+        let mut out = Vec::new();
+        super::render_table(&report, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let kv: Vec<&str> = text
+            .lines()
+            .filter(|l| {
+                (l.starts_with("   ") || l.starts_with(" ! "))
+                    && l[3..].starts_with(|c: char| c.is_ascii_alphabetic())
+            })
+            .collect();
+        assert!(kv.len() > 8, "{text}");
+        for l in kv {
+            assert_eq!(&l[3 + super::KEY..4 + super::KEY], " ", "{l:?}");
+            assert_ne!(&l[4 + super::KEY..5 + super::KEY], " ", "{l:?}");
+        }
+    }
+
     #[test]
     fn human_sizes() {
         assert_eq!(super::human(0), "0 B");

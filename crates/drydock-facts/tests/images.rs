@@ -423,6 +423,7 @@ fn images_archives_agree_with_layout() {
     ] {
         let r = common::inspect_spec(&spec, None);
         check_against_truth_facts_only(&layout, &r, &spec);
+        common::assert_valid(&r);
     }
 }
 
