@@ -1,0 +1,434 @@
+//! Damaged and lying databases: never a panic, never an unbounded allocation, always a warning that
+//! names the file; plus the orchestration rules (layer attribution, OS-owned language packages).
+
+use std::io::Read;
+
+use drydock_catalog::os::{apk, dpkg, rpm};
+use drydock_catalog::{
+    Cataloger, Context, Options, Package, PackageType, Warning, catalog_with, os,
+};
+use drydock_image::{FileTree, FileVisitor, Kind, Node};
+
+fn node(kind: Kind, layer: usize, size: usize) -> Node {
+    Node {
+        kind,
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        size: size as u64,
+        mtime: 0,
+        layer,
+        link: None,
+    }
+}
+
+/// A fake image: `(path, layer, content)`; symlinks as `(path, layer, "->target")`.
+fn run(
+    catalogers: Vec<Box<dyn Cataloger>>,
+    files: &[(&str, usize, Vec<u8>)],
+    opts: &Options,
+) -> drydock_catalog::Catalog {
+    let nodes: Vec<(String, Node)> = files
+        .iter()
+        .map(|(p, l, c)| match c.strip_prefix(b"->") {
+            Some(target) => {
+                let mut n = node(Kind::Symlink, *l, 0);
+                n.link = Some(String::from_utf8_lossy(target).into_owned());
+                (p.to_string(), n)
+            }
+            None => (p.to_string(), node(Kind::File, *l, c.len())),
+        })
+        .collect();
+    let layers = (0..4)
+        .map(|i| drydock_image::Digest::sha256_of(&[i]))
+        .collect();
+    let (c, _) = catalog_with(catalogers, opts, layers, &mut [], |visitors| {
+        for ((path, n), (_, _, content)) in nodes.iter().zip(files) {
+            if n.kind != Kind::File {
+                continue;
+            }
+            for v in visitors.iter_mut() {
+                if v.wants(path, n) {
+                    v.visit(path, n, &mut content.as_slice()).unwrap();
+                }
+            }
+        }
+        Ok(FileTree::from_nodes(nodes.clone()))
+    })
+    .unwrap();
+    c
+}
+
+/// A small deterministic generator, so failures reproduce.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+fn mutations(seed: &[u8], n: usize) -> Vec<Vec<u8>> {
+    let mut rng = Lcg(seed.len() as u64 + 7);
+    let mut out = Vec::new();
+    for i in 0..n {
+        let mut b = seed.to_vec();
+        match i % 3 {
+            0 => b.truncate(rng.next() as usize % (seed.len() + 1)),
+            1 => {
+                for _ in 0..1 + rng.next() % 8 {
+                    if b.is_empty() {
+                        break;
+                    }
+                    let at = rng.next() as usize % b.len();
+                    b[at] ^= 1 << (rng.next() % 8);
+                }
+            }
+            _ => {
+                // Plant a huge big-endian and little-endian length somewhere.
+                if b.len() >= 8 {
+                    let at = rng.next() as usize % (b.len() - 7);
+                    b[at..at + 4].copy_from_slice(&0x7fff_fff0u32.to_be_bytes());
+                    b[at + 4..at + 8].copy_from_slice(&0x7fff_fff0u32.to_le_bytes());
+                }
+            }
+        }
+        out.push(b);
+    }
+    out
+}
+
+/// A minimal rpm header blob with a name, version, release and one file.
+fn header(name: &str) -> Vec<u8> {
+    let mut data = Vec::new();
+    let mut entries = Vec::new();
+    for (tag, s) in [
+        (1000u32, name),
+        (1001, "1.0"),
+        (1002, "1"),
+        (1022, "x86_64"),
+    ] {
+        entries.push((tag, 6u32, data.len() as u32, 1u32));
+        data.extend(s.as_bytes());
+        data.push(0);
+    }
+    entries.push((1118, 8, data.len() as u32, 1));
+    data.extend(b"/usr/bin/\0");
+    entries.push((1117, 8, data.len() as u32, 1));
+    data.extend(name.as_bytes());
+    data.push(0);
+    while data.len() % 4 != 0 {
+        data.push(0);
+    }
+    entries.push((1116, 4, data.len() as u32, 1));
+    data.extend(0u32.to_be_bytes());
+    let mut b = Vec::new();
+    b.extend((entries.len() as u32).to_be_bytes());
+    b.extend((data.len() as u32).to_be_bytes());
+    for (t, ty, off, n) in entries {
+        for x in [t, ty, off, n] {
+            b.extend(x.to_be_bytes());
+        }
+    }
+    b.extend(data);
+    b
+}
+
+/// An NDB database holding the given header blobs.
+fn ndb(blobs: &[Vec<u8>]) -> Vec<u8> {
+    let mut f = vec![0u8; 4096];
+    f[0..4].copy_from_slice(b"RpmP");
+    f[12..16].copy_from_slice(&1u32.to_le_bytes());
+    for i in 0..(4096 / 16 - 2) {
+        f[32 + i * 16..36 + i * 16].copy_from_slice(b"Slot");
+    }
+    for (i, blob) in blobs.iter().enumerate() {
+        let offset = f.len();
+        let s = 32 + i * 16;
+        f[s + 4..s + 8].copy_from_slice(&(i as u32 + 1).to_le_bytes());
+        f[s + 8..s + 12].copy_from_slice(&((offset / 16) as u32).to_le_bytes());
+        let mut head = Vec::new();
+        head.extend(b"BlbS");
+        head.extend((i as u32 + 1).to_le_bytes());
+        head.extend(0u32.to_le_bytes());
+        head.extend((blob.len() as u32).to_le_bytes());
+        f.extend(head);
+        f.extend(blob);
+        while f.len() % 16 != 0 {
+            f.push(0);
+        }
+    }
+    f
+}
+
+#[test]
+fn rpm_ndb_mutations_never_panic() {
+    let good = ndb(&[header("hello"), header("world")]);
+    let parsed: Vec<String> = rpm::read_db(&good)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.unwrap().name)
+        .collect();
+    assert_eq!(parsed, vec!["hello", "world"]);
+    let mut failures = 0;
+    for m in mutations(&good, 600) {
+        match rpm::read_db(&m) {
+            Ok(pkgs) => {
+                for p in pkgs.into_iter().flatten() {
+                    assert!(p.files.len() <= m.len());
+                }
+            }
+            Err(_) => failures += 1,
+        }
+    }
+    assert!(failures > 0, "mutations must break some databases");
+}
+
+#[test]
+fn rpm_header_mutations_never_panic() {
+    let good = header("hello");
+    for m in mutations(&good, 2000) {
+        if let Ok(p) = rpm::header::parse(&m) {
+            assert!(p.files.len() <= m.len());
+        }
+    }
+}
+
+#[test]
+fn dpkg_and_apk_garbage() {
+    let status = b"Package: a\nStatus: install ok installed\nVersion: 1\nArchitecture: amd64\nDescription: x\n y\n\nPackage: b\nVersion: 2\nStatus: install ok installed\n".to_vec();
+    for m in mutations(&status, 300) {
+        let _ = dpkg::parse_status(&String::from_utf8_lossy(&m));
+    }
+    let db = b"P:a\nV:1\nA:x86_64\nF:usr\nR:x\na:0:0:755\nZ:Q1=\n\nP:b\nV:2\n".to_vec();
+    for m in mutations(&db, 300) {
+        let _ = apk::parse_installed(&String::from_utf8_lossy(&m));
+    }
+}
+
+#[test]
+fn unreadable_files_warn_and_the_run_goes_on() {
+    let status =
+        b"Package: ok\nStatus: install ok installed\nVersion: 1\nArchitecture: all\n".to_vec();
+    let c = run(
+        os::catalogers(),
+        &[
+            ("/var/lib/dpkg/status", 0, status),
+            (
+                "/var/lib/rpm/Packages",
+                0,
+                b"definitely not a database".to_vec(),
+            ),
+            (
+                "/var/lib/rpm/rpmdb.sqlite",
+                0,
+                b"SQLite format 3\0garbage".repeat(20),
+            ),
+            (
+                "/usr/lib/sysimage/rpm/Packages.db",
+                0,
+                b"RpmP\0\0\0\0\0\0\0\0\xff\xff\xff\xff".to_vec(),
+            ),
+            ("/lib/apk/db/installed", 0, b"not apk\n".to_vec()),
+        ],
+        &Options::default(),
+    );
+    assert_eq!(c.packages.len(), 1);
+    assert_eq!(c.packages[0].name, "ok");
+    let paths: Vec<&str> = c.warnings.iter().map(|w| w.path.as_str()).collect();
+    // The sqlite file is preferred in /var/lib/rpm; once it fails, the next backend is tried.
+    assert!(paths.contains(&"/var/lib/rpm/rpmdb.sqlite"), "{paths:?}");
+    assert!(paths.contains(&"/var/lib/rpm/Packages"), "{paths:?}");
+    assert!(
+        paths.contains(&"/usr/lib/sysimage/rpm/Packages.db"),
+        "{paths:?}"
+    );
+    assert!(paths.contains(&"/lib/apk/db/installed"), "{paths:?}");
+    for w in &c.warnings {
+        assert!(!w.message.is_empty());
+    }
+}
+
+#[test]
+fn dpkg_layers_come_from_list_files() {
+    let status = b"Package: old\nStatus: install ok installed\nVersion: 1\nArchitecture: amd64\n\nPackage: new\nStatus: install ok installed\nVersion: 2\nArchitecture: amd64\n\nPackage: gone\nStatus: deinstall ok config-files\nVersion: 3\nArchitecture: amd64\n".to_vec();
+    let c = run(
+        os::catalogers(),
+        &[
+            // The status file is rewritten by every layer that installs; the lists are not.
+            ("/var/lib/dpkg/status", 2, status),
+            (
+                "/var/lib/dpkg/info/old.list",
+                0,
+                b"/.\n/usr\n/usr/bin\n/usr/bin/old\n".to_vec(),
+            ),
+            (
+                "/var/lib/dpkg/info/new:amd64.list",
+                1,
+                b"/usr/bin/new\n".to_vec(),
+            ),
+            ("/usr/bin/old", 0, b"x".to_vec()),
+            ("/usr/bin/new", 1, b"x".to_vec()),
+        ],
+        &Options {
+            base_layers: Some(1),
+            ..Options::default()
+        },
+    );
+    let names: Vec<(&str, Option<usize>, Option<bool>)> = c
+        .packages
+        .iter()
+        .map(|p| (p.name.as_str(), p.layer, p.in_base_image))
+        .collect();
+    assert_eq!(
+        names,
+        vec![("new", Some(1), Some(false)), ("old", Some(0), Some(true))]
+    );
+    assert_eq!(c.packages[1].files, vec!["/usr/bin/old"]);
+    assert_eq!(
+        c.packages[0].layer_digest,
+        Some(drydock_image::Digest::sha256_of(&[1]).to_string())
+    );
+    // No os-release: still a deb purl, without a distro.
+    assert_eq!(c.packages[1].purl, "pkg:deb/debian/old@1?arch=amd64");
+}
+
+#[test]
+fn apk_layer_is_the_first_owned_file_still_present() {
+    let db = b"P:a\nV:1-r0\nA:x86_64\nF:usr/bin\nR:gone\nR:a\n\nP:meta\nV:1\nA:x86_64\n".to_vec();
+    let c = run(
+        os::catalogers(),
+        &[
+            ("/lib/apk/db/installed", 3, db),
+            ("/usr/bin/a", 2, b"x".to_vec()),
+            (
+                "/etc/os-release",
+                0,
+                b"ID=alpine\nVERSION_ID=3.20.3\n".to_vec(),
+            ),
+        ],
+        &Options::default(),
+    );
+    assert_eq!(c.packages[0].layer, Some(2));
+    assert_eq!(
+        c.packages[0].purl,
+        "pkg:apk/alpine/a@1-r0?arch=x86_64&distro=alpine-3.20.3"
+    );
+    // A package without files falls back to its database's layer.
+    assert_eq!(c.packages[1].layer, Some(3));
+}
+
+/// A stand-in language cataloger reporting one package per `METADATA` file.
+#[derive(Default)]
+struct FakeLang(Vec<String>);
+
+impl FileVisitor for FakeLang {
+    fn wants(&self, path: &str, _: &Node) -> bool {
+        path.ends_with("/METADATA")
+    }
+    fn visit(&mut self, path: &str, _: &Node, c: &mut dyn Read) -> std::io::Result<()> {
+        let mut s = String::new();
+        c.read_to_string(&mut s)?;
+        self.0.push(path.to_string());
+        Ok(())
+    }
+}
+
+impl Cataloger for FakeLang {
+    fn name(&self) -> &'static str {
+        "fake-lang"
+    }
+    fn finish(self: Box<Self>, _: &Context) -> (Vec<Package>, Vec<Warning>) {
+        let pkgs = self
+            .0
+            .iter()
+            .map(|p| {
+                let mut pkg = Package::new(
+                    PackageType::Python,
+                    p.rsplit('/').nth(1).unwrap(),
+                    "1",
+                    "pkg:pypi/x@1",
+                );
+                pkg.locations.push(p.clone());
+                pkg
+            })
+            .collect();
+        (pkgs, Vec::new())
+    }
+}
+
+#[test]
+fn os_owned_language_packages_are_dropped() {
+    let status =
+        b"Package: python3-six\nStatus: install ok installed\nVersion: 1\nArchitecture: all\n"
+            .to_vec();
+    let files = [
+        ("/var/lib/dpkg/status", 0, status),
+        // The list names the merged-/usr alias; the walk sees the real path.
+        (
+            "/var/lib/dpkg/info/python3-six.list",
+            0,
+            b"/lib/python3/dist-packages/six.dist-info/METADATA\n".to_vec(),
+        ),
+        ("/lib", 0, b"->usr/lib".to_vec()),
+        (
+            "/usr/lib/python3/dist-packages/six.dist-info/METADATA",
+            0,
+            b"Name: six\n".to_vec(),
+        ),
+        (
+            "/opt/venv/lib/python3.11/site-packages/idna.dist-info/METADATA",
+            1,
+            b"Name: idna\n".to_vec(),
+        ),
+    ];
+    let mut cats = os::catalogers();
+    cats.push(Box::new(FakeLang::default()));
+    let c = run(cats, &files, &Options::default());
+    let names: Vec<&str> = c.packages.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, vec!["python3-six", "idna.dist-info"]);
+    let mut cats = os::catalogers();
+    cats.push(Box::new(FakeLang::default()));
+    let keep = run(
+        cats,
+        &files,
+        &Options {
+            keep_os_owned: true,
+            ..Options::default()
+        },
+    );
+    assert_eq!(keep.packages.len(), 3);
+}
+
+/// Real rpm databases from the conformance fixtures (Berkeley DB, NDB, SQLite), damaged.
+#[test]
+fn conformance_damaged_real_rpmdbs() {
+    let dir = std::env::var_os("DRYDOCK_SHARED")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+        })
+        .join("conformance/pkgdb");
+    assert!(dir.is_dir(), "conformance data missing: {}", dir.display());
+    for (file, n) in [
+        ("osv-scalibr/rpm/testdata/Packages_epoch", 300),
+        ("go-rpmdb/testdata/libuuid/Packages", 150),
+        ("go-rpmdb/testdata/sle15-bci/Packages.db", 150),
+        ("go-rpmdb/testdata/cbl-mariner-2.0/rpmdb.sqlite", 30),
+    ] {
+        let good = std::fs::read(dir.join(file)).unwrap();
+        let expected = rpm::read_db(&good).unwrap().len();
+        assert!(expected > 0, "{file}");
+        let mut damaged = 0;
+        for m in mutations(&good, n) {
+            match rpm::read_db(&m) {
+                Ok(pkgs) if pkgs.len() == expected && pkgs.iter().all(Result::is_ok) => {}
+                _ => damaged += 1,
+            }
+        }
+        assert!(damaged > 0, "{file}: no mutation was noticed");
+    }
+}
