@@ -120,7 +120,7 @@ fn header(name: &str) -> Vec<u8> {
     entries.push((1117, 8, data.len() as u32, 1));
     data.extend(name.as_bytes());
     data.push(0);
-    while data.len() % 4 != 0 {
+    while !data.len().is_multiple_of(4) {
         data.push(0);
     }
     entries.push((1116, 4, data.len() as u32, 1));
@@ -157,7 +157,7 @@ fn ndb(blobs: &[Vec<u8>]) -> Vec<u8> {
         head.extend((blob.len() as u32).to_le_bytes());
         f.extend(head);
         f.extend(blob);
-        while f.len() % 16 != 0 {
+        while !f.len().is_multiple_of(16) {
             f.push(0);
         }
     }
