@@ -21,6 +21,7 @@
 
 pub mod ast;
 mod error;
+mod goprint;
 mod mount;
 mod parser;
 mod shell;

@@ -1178,17 +1178,23 @@ pub(crate) fn go_quote(s: &str) -> String {
     out
 }
 
-/// Approximation of Go's `unicode.IsPrint`.
+/// Go's `strconv.IsPrint`.
 fn go_is_print(c: char) -> bool {
-    if c == ' ' {
-        return true;
+    let c = c as u32;
+    if c < 0x80 {
+        return (0x20..0x7F).contains(&c);
     }
-    if c.is_control() || c.is_whitespace() {
-        return false;
-    }
-    !matches!(c as u32,
-        0xAD | 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x2064 | 0xFEFF | 0xFFF9..=0xFFFB
-        | 0xE000..=0xF8FF | 0xF0000..=0x10FFFF)
+    crate::goprint::GO_PRINTABLE
+        .binary_search_by(|&(lo, hi)| {
+            if hi < c {
+                std::cmp::Ordering::Less
+            } else if lo > c {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .is_ok()
 }
 
 fn dump_args(args: &Args, out: &mut String) {
@@ -1311,5 +1317,29 @@ mod tests {
     #[test]
     fn quote() {
         assert_eq!(go_quote("a\"b\\\u{0}♥"), "\"a\\\"b\\\\\\x00♥\"");
+        // Outputs of Go's strconv.Quote for single code points.
+        let go: &[(u32, &str)] = &[
+            (0xA0, "\"\\u00a0\""),
+            (0x85, "\"\\u0085\""),
+            (0xAD, "\"\\u00ad\""),
+            (0x2028, "\"\\u2028\""),
+            (0x200B, "\"\\u200b\""),
+            (0xE000, "\"\\ue000\""),
+            (0xFEFF, "\"\\ufeff\""),
+            (0x1F600, "\"😀\""),
+            (0x7F, "\"\\x7f\""),
+            (0x378, "\"\\u0378\""),
+            (0x10FFFF, "\"\\U0010ffff\""),
+            (0x300, "\"\u{300}\""),
+            (0x3000, "\"\\u3000\""),
+            (0xFFFD, "\"\u{FFFD}\""),
+            (0xFFFF, "\"\\uffff\""),
+            (0x1B, "\"\\x1b\""),
+            (0xE9, "\"é\""),
+        ];
+        for (cp, want) in go {
+            let c = char::from_u32(*cp).unwrap();
+            assert_eq!(go_quote(&c.to_string()), *want, "U+{cp:04X}");
+        }
     }
 }
