@@ -126,7 +126,7 @@ impl FactsCollector {
             && !name.contains('/')
             && !name.ends_with(".md5sums")
         {
-            return Some(Want::Dpkg);
+            return Some(Want::DpkgD);
         }
         if APK_INSTALLED.contains(&path) {
             return Some(Want::Apk);
@@ -169,6 +169,7 @@ impl FactsCollector {
 enum Want {
     Small,
     Dpkg,
+    DpkgD,
     Apk,
     LibcProbe,
     ShProbe,
@@ -215,8 +216,21 @@ impl FileVisitor for FactsCollector {
         // A damaged file is this visitor's problem, not the walk's: warn and go on.
         let result = match want {
             Want::Small => self.keep_small(path, content),
-            Want::Dpkg => read_dpkg(content, self.packages.entry("dpkg").or_default()),
-            Want::Apk => read_apk(content, self.packages.entry("apk").or_default()),
+            Want::Dpkg => read_dpkg(
+                content,
+                self.packages.entry("dpkg").or_default(),
+                interesting_package,
+            ),
+            Want::DpkgD => read_dpkg_d(
+                content,
+                self.packages.entry("dpkg").or_default(),
+                interesting_package,
+            ),
+            Want::Apk => read_apk(
+                content,
+                self.packages.entry("apk").or_default(),
+                interesting_package,
+            ),
             Want::LibcProbe => scan(content, &[b"release version "], true).map(|found| {
                 if let Some((_, after)) = found {
                     let v = leading_version(&after);
@@ -455,34 +469,62 @@ fn for_each_line(
     Ok(())
 }
 
-/// Streams a dpkg status file (or a `status.d` entry), keeping interesting installed packages.
-fn read_dpkg(content: &mut dyn Read, out: &mut BTreeMap<String, String>) -> std::io::Result<()> {
-    let (mut name, mut version, mut installed) = (String::new(), String::new(), true);
+/// Streams `/var/lib/dpkg/status`: a stanza counts when its Status says installed.
+fn read_dpkg(
+    content: &mut dyn Read,
+    out: &mut BTreeMap<String, String>,
+    keep: fn(&str) -> bool,
+) -> std::io::Result<()> {
+    read_dpkg_stanzas(content, out, keep, true)
+}
+
+/// Streams a distroless `status.d` entry: its stanzas have no Status line and are all installed.
+fn read_dpkg_d(
+    content: &mut dyn Read,
+    out: &mut BTreeMap<String, String>,
+    keep: fn(&str) -> bool,
+) -> std::io::Result<()> {
+    read_dpkg_stanzas(content, out, keep, false)
+}
+
+fn read_dpkg_stanzas(
+    content: &mut dyn Read,
+    out: &mut BTreeMap<String, String>,
+    keep: fn(&str) -> bool,
+    status_required: bool,
+) -> std::io::Result<()> {
+    let (mut name, mut version) = (String::new(), String::new());
+    let mut installed = !status_required;
     for_each_line(content, DB_LIMIT, |line| {
         if line.is_empty() {
-            if !name.is_empty() && !version.is_empty() && installed && interesting_package(&name) {
+            if !name.is_empty() && !version.is_empty() && installed && keep(&name) {
                 out.insert(std::mem::take(&mut name), std::mem::take(&mut version));
             }
             name.clear();
             version.clear();
-            installed = true;
+            installed = !status_required;
         } else if let Some(v) = line.strip_prefix("Package:") {
             name = v.trim().to_string();
         } else if let Some(v) = line.strip_prefix("Version:") {
             version = v.trim().to_string();
         } else if let Some(v) = line.strip_prefix("Status:") {
-            // status.d entries have no Status line; a status file's removed packages say so.
-            installed = v.trim().ends_with(" installed") && !v.contains("not-installed");
+            // `install ok installed`, also `hold ok installed`; never `… not-installed`.
+            let v = v.trim();
+            installed = v.ends_with(" installed") && !v.contains("not-installed");
         }
     })
 }
 
 /// Streams apk's installed database, keeping interesting packages.
-fn read_apk(content: &mut dyn Read, out: &mut BTreeMap<String, String>) -> std::io::Result<()> {
+fn read_apk(
+    content: &mut dyn Read,
+    out: &mut BTreeMap<String, String>,
+    keep: fn(&str) -> bool,
+) -> std::io::Result<()> {
     let (mut name, mut version) = (String::new(), String::new());
     for_each_line(content, DB_LIMIT, |line| {
         if line.is_empty() {
-            if !name.is_empty() && !version.is_empty() && interesting_package(&name) {
+            if !name.is_empty() && !version.is_empty() && keep(&name) {
                 out.insert(std::mem::take(&mut name), std::mem::take(&mut version));
             }
             name.clear();
@@ -615,7 +657,7 @@ pub(crate) mod tests {
     fn dpkg_status_keeps_installed_interesting_packages() {
         let status = "Package: libc6\nStatus: install ok installed\nVersion: 2.36-9+deb12u9\nDescription: x\n long\n\nPackage: python3.11\nStatus: deinstall ok config-files\nVersion: 3.11.2-6\n\nPackage: zlib1g\nStatus: install ok installed\nVersion: 1:1.2.13\n\nPackage: perl-base\nStatus: install ok installed\nVersion: 5.36.0-7+deb12u1";
         let mut out = BTreeMap::new();
-        read_dpkg(&mut status.as_bytes(), &mut out).unwrap();
+        read_dpkg(&mut status.as_bytes(), &mut out, interesting_package).unwrap();
         assert_eq!(out.get("libc6").map(String::as_str), Some("2.36-9+deb12u9"));
         assert_eq!(
             out.get("perl-base").map(String::as_str),
@@ -623,6 +665,13 @@ pub(crate) mod tests {
         );
         assert!(!out.contains_key("python3.11"));
         assert!(!out.contains_key("zlib1g"));
+        // A status file's stanza without Status is not installed; a status.d entry's is.
+        let no_status = "Package: libc6\nVersion: 2.36-9\n";
+        let mut out = BTreeMap::new();
+        read_dpkg(&mut no_status.as_bytes(), &mut out, interesting_package).unwrap();
+        assert!(out.is_empty());
+        read_dpkg_d(&mut no_status.as_bytes(), &mut out, interesting_package).unwrap();
+        assert_eq!(out["libc6"], "2.36-9");
     }
 
     #[test]
@@ -631,16 +680,72 @@ pub(crate) mod tests {
         db.extend(std::iter::repeat_n(b'x', 3 * LINE_LIMIT + 7));
         db.extend_from_slice(b"\n\nP:busybox\nV:1.36.1-r29\n");
         let mut out = BTreeMap::new();
-        read_apk(&mut db.as_slice(), &mut out).unwrap();
+        read_apk(&mut db.as_slice(), &mut out, interesting_package).unwrap();
         assert_eq!(out["musl"], "1.2.5-r0");
         assert_eq!(out["busybox"], "1.36.1-r29");
+    }
+
+    type Reader =
+        fn(&mut dyn Read, &mut BTreeMap<String, String>, fn(&str) -> bool) -> std::io::Result<()>;
+
+    /// Runs a streaming reader over each case of an osv-scalibr expectation file and compares the
+    /// name → version pairs (cases that must fail, or that include not-installed packages, are skipped).
+    fn scalibr_cases(dir: &str, read: Reader, read_d: Option<Reader>) -> usize {
+        let base = drydock_testkit::images::shared_dir()
+            .join("conformance/pkgdb/osv-scalibr")
+            .join(dir);
+        let cases: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(base.join("expected_TestExtract.json")).unwrap(),
+        )
+        .unwrap();
+        let mut checked = 0;
+        for case in cases.as_array().unwrap() {
+            if case.get("wantErr").is_some_and(|e| !e.is_null())
+                || case.get("cfg").is_some_and(|c| !c.is_null())
+            {
+                continue;
+            }
+            let path = base.join(case["path"].as_str().unwrap());
+            let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let mut got = BTreeMap::new();
+            let read = if case["path"].as_str().unwrap().contains("status.d") {
+                read_d.unwrap_or(read)
+            } else {
+                read
+            };
+            read(&mut bytes.as_slice(), &mut got, |_| true).unwrap();
+            let want: BTreeMap<String, String> = case["wantPackages"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|p| {
+                            let name = p.get("Name").or_else(|| p.get("pkgName")).unwrap();
+                            let version = p.get("Version").or_else(|| p.get("version")).unwrap();
+                            (
+                                name.as_str().unwrap().to_string(),
+                                version.as_str().unwrap().to_string(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            assert_eq!(got, want, "{}: {}", case["name"], path.display());
+            checked += 1;
+        }
+        checked
+    }
+
+    #[test]
+    fn conformance_dpkg_and_apk_streaming_match_scalibr() {
+        assert!(scalibr_cases("dpkg", read_dpkg, Some(read_dpkg_d)) >= 20);
+        assert!(scalibr_cases("apk", read_apk, None) >= 6);
     }
 
     #[test]
     fn apk_installed() {
         let db = "C:Q1x\nP:musl\nV:1.2.5-r0\nA:x86_64\n\nP:busybox\nV:1.36.1-r29\n";
         let mut out = BTreeMap::new();
-        read_apk(&mut db.as_bytes(), &mut out).unwrap();
+        read_apk(&mut db.as_bytes(), &mut out, interesting_package).unwrap();
         assert_eq!(out["musl"], "1.2.5-r0");
         assert_eq!(out["busybox"], "1.36.1-r29");
     }
