@@ -117,6 +117,80 @@ fn conformance_corpus_parses() {
     assert_eq!(ok + EXPECTED_ERRORS.len(), files.len());
 }
 
+/// The source text a single-line span covers (`None` for multi-line spans).
+fn text_at(lines: &[&str], s: drydock_dockerfile::Span) -> Option<String> {
+    if s.start_line != s.end_line {
+        return None;
+    }
+    let line = lines.get(s.start_line - 1)?;
+    Some(
+        line.chars()
+            .skip(s.start_col - 1)
+            .take(s.end_col - s.start_col)
+            .collect(),
+    )
+}
+
+#[test]
+fn conformance_corpus_spans_point_at_the_text() {
+    let mut checked = 0usize;
+    for (name, bytes) in corpus() {
+        let Ok(df) = parse_bytes(&bytes) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
+        let lines: Vec<&str> = text.split('\n').map(|l| l.trim_end_matches('\r')).collect();
+        for inst in &df.instructions {
+            let kw = text_at(&lines, inst.keyword_span).unwrap();
+            assert_eq!(
+                kw.to_uppercase(),
+                inst.keyword,
+                "{name}: keyword at {}",
+                inst.keyword_span
+            );
+            for f in &inst.flags {
+                let t = text_at(&lines, f.span).unwrap_or_default();
+                assert!(
+                    t.starts_with("--"),
+                    "{name}: flag {} at {} is {t:?}",
+                    f.raw,
+                    f.span
+                );
+                if !t.contains(['"', '\'', '\\']) {
+                    assert_eq!(t, f.raw, "{name}: flag at {}", f.span);
+                }
+                checked += 1;
+            }
+            if let Args::Words(w) = &inst.args {
+                assert_eq!(w.len(), inst.word_spans.len(), "{name}: word spans");
+                for (word, sp) in w.iter().zip(&inst.word_spans) {
+                    if let Some(t) = text_at(&lines, *sp) {
+                        assert_eq!(&t, word, "{name}: word at {sp}");
+                        checked += 1;
+                    }
+                }
+            }
+            for h in &inst.heredocs {
+                let term = lines[h.span.end_line - 1];
+                assert_eq!(
+                    term.trim_start_matches('\t'),
+                    h.name,
+                    "{name}: heredoc terminator"
+                );
+            }
+        }
+        for c in &df.comments {
+            assert!(
+                lines[c.line - 1].chars().nth(c.col - 1) == Some('#'),
+                "{name}: comment at {}",
+                c.line
+            );
+        }
+    }
+    assert!(checked > 3000, "only {checked} spans checked");
+}
+
 #[test]
 fn conformance_corpus_no_panics_on_prefixes_and_flips() {
     let files = corpus();
