@@ -31,7 +31,7 @@ mod validate;
 pub use ast::*;
 pub use error::{ParseError, ParseErrorKind};
 pub use parser::{dump, parse};
-pub use shell::{ShellWord, expand, split_words, unquote};
+pub use shell::{ShellWord, expand, expand_keep_unset, split_words, unquote};
 pub use validate::validate;
 
 /// Parse raw bytes: a UTF-8 BOM is dropped and invalid UTF-8 is replaced with U+FFFD (BuildKit reads

@@ -49,6 +49,19 @@ pub fn expand(
     lx.process().map(|(s, _)| s)
 }
 
+/// Like [`expand`], but references to variables `vars` does not know stay as written (`$X`, `${X}`,
+/// `${X:-d}`), as BuildKit's lexer does with `SkipUnsetEnv` (useful when not every build arg is known).
+pub fn expand_keep_unset(
+    word: &str,
+    escape: char,
+    vars: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, ParseError> {
+    let mut o = LexOpts::new(escape);
+    o.skip_unset = true;
+    let mut lx = Lexer::new(word, o, vars);
+    lx.process().map(|(s, _)| s)
+}
+
 /// Remove quotes and escapes from a word without substituting variables (`$X` stays `$X`).
 pub fn unquote(word: &str, escape: char) -> Result<String, ParseError> {
     let mut o = LexOpts::new(escape);
@@ -670,6 +683,15 @@ mod tests {
         assert_eq!(ex("${P#\\*}", &v).unwrap(), "/usr/local/bin");
         assert!(ex("${P#\\x}", &v).is_err());
         assert_eq!(ex("${E:#x}", &v).unwrap(), "");
+    }
+
+    #[test]
+    fn keep_unset() {
+        let vars = |k: &str| (k == "A").then(|| "1".to_string());
+        assert_eq!(
+            expand_keep_unset("$A-$B-${C}-${D:-x}-\"$A\"", '\\', &vars).unwrap(),
+            "1-$B-${C}-${D:-x}-1"
+        );
     }
 
     #[test]
