@@ -247,6 +247,10 @@ pub struct RunCheck {
     pub resolved: Option<String>,
     /// The script interpreter from a `#!` line, when the program is a script.
     pub interpreter: Option<String>,
+    /// For shell form: the program the command runs first, when plain to see (not a builtin or expansion).
+    pub shell_program: Option<String>,
+    /// Where `shell_program` resolved on the image's PATH.
+    pub shell_program_resolved: Option<String>,
     pub can_run: bool,
     pub why: String,
 }

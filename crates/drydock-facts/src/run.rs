@@ -182,6 +182,30 @@ fn check_argv(ctx: &Ctx, argv: Vec<String>) -> RunCheck {
             return out;
         }
     }
+    if out.form == "shell"
+        && let Some(script) = out.argv.get(2)
+        && let Some(first) = shell_first_program(script)
+    {
+        out.shell_program = Some(first.clone());
+        match find_program(ctx, &first) {
+            Some((p, n)) if executable_by(ctx, &p, n).is_ok() => {
+                out.shell_program_resolved = Some(p)
+            }
+            Some((p, _)) => {
+                out.shell_program_resolved = Some(p.clone());
+                out.why = format!(
+                    "the shell starts, but the command's program {p} is not executable by the user"
+                );
+                return out;
+            }
+            None => {
+                out.why = format!(
+                    "the shell starts, but the command's program {first} is not in the image (exit status 127)"
+                );
+                return out;
+            }
+        }
+    }
     out.can_run = true;
     let shown = if path == program {
         path.clone()
@@ -194,6 +218,41 @@ fn check_argv(ctx: &Ctx, argv: Vec<String>) -> RunCheck {
         format!("{shown} is present and executable")
     };
     out
+}
+
+/// Shell words that are not programs on PATH: builtins and reserved words.
+const SHELL_BUILTINS: &[&str] = &[
+    ":", ".", "break", "continue", "eval", "exit", "export", "readonly", "return", "set", "shift",
+    "times", "trap", "unset", "alias", "bg", "cd", "command", "false", "fc", "fg", "getopts",
+    "hash", "jobs", "kill", "newgrp", "pwd", "read", "true", "type", "ulimit", "umask", "unalias",
+    "wait", "echo", "printf", "test", "[", "local", "source", "if", "then", "else", "elif", "fi",
+    "case", "esac", "for", "while", "until", "do", "done", "{", "}", "!", "function", "select",
+    "time", "declare", "typeset",
+];
+
+/// The program a `sh -c` command runs first, when that is plain to see: leading `exec` and
+/// `NAME=value` assignments skipped; `None` for builtins, expansions, quoting or redirections.
+pub(crate) fn shell_first_program(script: &str) -> Option<String> {
+    let first_command = script.split(['\n', ';', '&', '|']).next()?;
+    for word in first_command.split_whitespace() {
+        if word == "exec" {
+            continue;
+        }
+        if let Some((name, _)) = word.split_once('=')
+            && !name.is_empty()
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            continue;
+        }
+        if SHELL_BUILTINS.contains(&word) {
+            return None;
+        }
+        let plain = word.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | '+' | '@' | ',')
+        });
+        return plain.then(|| word.to_string());
+    }
+    None
 }
 
 /// Finds a program as execve (with a path) or the runtime's PATH lookup (without) would.
@@ -435,6 +494,60 @@ mod tests {
         let bad = check(&tree(true), &cfg(&["/app/glibc-bin"], &[]), &root());
         assert!(!bad.can_run);
         assert!(bad.why.contains("ld-linux"), "{}", bad.why);
+    }
+
+    #[test]
+    fn shell_first_programs() {
+        assert_eq!(
+            shell_first_program("curl -f http://localhost/ || exit 1").as_deref(),
+            Some("curl")
+        );
+        assert_eq!(
+            shell_first_program("exec gunicorn app:app").as_deref(),
+            Some("gunicorn")
+        );
+        assert_eq!(
+            shell_first_program("FOO=1 BAR=2 ./run.sh --x").as_deref(),
+            Some("./run.sh")
+        );
+        assert_eq!(
+            shell_first_program("  python3 app.py; echo done").as_deref(),
+            Some("python3")
+        );
+        assert_eq!(shell_first_program("echo hi"), None);
+        assert_eq!(shell_first_program("$APP_BIN --serve"), None);
+        assert_eq!(shell_first_program("\"quoted\" arg"), None);
+        assert_eq!(shell_first_program("if true; then x; fi"), None);
+        assert_eq!(shell_first_program(""), None);
+    }
+
+    #[test]
+    fn shell_form_checks_the_first_program() {
+        let t = tree(true);
+        let ok = check(
+            &t,
+            &cfg(&[], &["/bin/sh", "-c", "exec python3 -m http.server"]),
+            &root(),
+        );
+        assert!(ok.can_run, "{}", ok.why);
+        assert_eq!(
+            ok.shell_program_resolved.as_deref(),
+            Some("/usr/bin/python3.11")
+        );
+        let bad = check(
+            &t,
+            &cfg(
+                &[],
+                &["/bin/sh", "-c", "curl -f http://localhost/ || exit 1"],
+            ),
+            &root(),
+        );
+        assert!(!bad.can_run);
+        assert!(bad.why.contains("curl"), "{}", bad.why);
+        assert_eq!(bad.shell_program.as_deref(), Some("curl"));
+        // Builtins and expansions are not judged.
+        assert!(check(&t, &cfg(&[], &["/bin/sh", "-c", "echo $HOME"]), &root()).can_run);
+        assert!(check(&t, &cfg(&[], &["/bin/sh", "-c", "$CMD"]), &root()).can_run);
     }
 
     #[test]
