@@ -137,7 +137,7 @@ fn base_jars(work: &Path) -> (Vec<u8>, Vec<u8>) {
         ],
         Some("Implementation-Title: lib\nImplementation-Version: 9.9.9\n"),
     );
-    let foo = make_jar(
+    let commons = make_jar(
         work,
         &work.join("commons-foo-1.2.3.jar"),
         &[("org/example/foo/Foo.class", vec![0xca, 0xfe, 0xba, 0xbe])],
@@ -146,16 +146,16 @@ fn base_jars(work: &Path) -> (Vec<u8>, Vec<u8>) {
              Implementation-Vendor-Id: org.example.commons\nBundle-SymbolicName: org.example.commons.foo\n",
         ),
     );
-    (lib, foo)
+    (lib, commons)
 }
 
 #[test]
 fn maven_and_manifest_only_jars() {
     let work = scratch("java-plain");
-    let (lib, foo) = base_jars(&work);
+    let (lib, commons) = base_jars(&work);
     let c = catalog(&[
         ("/usr/share/java/lib-1.4.2.jar", lib),
-        ("/opt/app/lib/commons-foo-1.2.3.jar", foo),
+        ("/opt/app/lib/commons-foo-1.2.3.jar", commons),
     ]);
     assert!(c.warnings.is_empty(), "{:?}", c.warnings);
     // pom.properties wins over the manifest's Implementation-Version.
@@ -171,15 +171,15 @@ fn maven_and_manifest_only_jars() {
     assert_eq!(lib.locations, ["/usr/share/java/lib-1.4.2.jar"]);
     assert_eq!(lib.layer, Some(2));
     assert_eq!(lib.metadata["found_by"], "pom.properties");
-    let foo = c.packages.iter().find(|p| p.name == "commons-foo").unwrap();
-    assert_eq!(foo.metadata["found_by"], "MANIFEST.MF");
+    let commons = c.packages.iter().find(|p| p.name == "commons-foo").unwrap();
+    assert_eq!(commons.metadata["found_by"], "MANIFEST.MF");
     let _ = std::fs::remove_dir_all(&work);
 }
 
 #[test]
 fn fat_jar_and_war_nested_archives() {
     let work = scratch("java-nested");
-    let (lib, foo) = base_jars(&work);
+    let (lib, commons) = base_jars(&work);
     let (pom_name, pom_text) = pom("com.acme", "app", "2.0.0");
     let app = make_jar(
         &work,
@@ -187,7 +187,7 @@ fn fat_jar_and_war_nested_archives() {
         &[
             (pom_name.as_str(), pom_text),
             ("BOOT-INF/lib/lib-1.4.2.jar", lib.clone()),
-            ("BOOT-INF/lib/commons-foo-1.2.3.jar", foo),
+            ("BOOT-INF/lib/commons-foo-1.2.3.jar", commons),
             ("BOOT-INF/classes/com/acme/App.class", vec![0xca, 0xfe]),
         ],
         Some(

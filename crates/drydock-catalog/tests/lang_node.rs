@@ -112,7 +112,7 @@ fn conformance_node_scalibr_packagejson() {
                 format!("pkg:npm/{}@{}", p.name, p.version),
                 "{name}"
             );
-            assert_eq!(p.locations, [path.clone()]);
+            assert_eq!(p.locations, [path.as_str()]);
             assert_eq!(p.layer, Some(3));
         }
         checked += 1;

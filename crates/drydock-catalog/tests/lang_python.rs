@@ -104,7 +104,7 @@ fn conformance_python_scalibr_wheelegg() {
                 }
                 for p in &c.packages {
                     assert_eq!(p.kind, PackageType::Python);
-                    assert_eq!(p.locations, [path.clone()], "{name}");
+                    assert_eq!(p.locations, [path.as_str()], "{name}");
                     assert_eq!(p.layer, Some(0));
                 }
                 c.packages
