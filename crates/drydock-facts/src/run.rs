@@ -120,8 +120,13 @@ pub(crate) fn check_healthcheck(ctx: &Ctx) -> Option<RunCheck> {
 }
 
 fn is_shell_form(argv: &[String]) -> bool {
+    // `-c`, and bundled flags such as `-ec` or `-lc`, make the next word the command string.
+    let c_flag = |f: &str| {
+        f.strip_prefix('-')
+            .is_some_and(|r| r.contains('c') && r.chars().all(|ch| ch.is_ascii_alphabetic()))
+    };
     argv.len() >= 2
-        && argv[1] == "-c"
+        && c_flag(&argv[1])
         && matches!(
             argv[0].rsplit('/').next(),
             Some("sh" | "bash" | "ash" | "dash" | "zsh" | "ksh" | "mksh")
@@ -548,6 +553,16 @@ mod tests {
         // Builtins and expansions are not judged.
         assert!(check(&t, &cfg(&[], &["/bin/sh", "-c", "echo $HOME"]), &root()).can_run);
         assert!(check(&t, &cfg(&[], &["/bin/sh", "-c", "$CMD"]), &root()).can_run);
+        let bundled = check(
+            &t,
+            &cfg(&["/bin/sh", "-ec"], &["nginx -g 'daemon off;'"]),
+            &root(),
+        );
+        assert_eq!((bundled.form.as_str(), bundled.can_run), ("shell", false));
+        assert_eq!(
+            check(&t, &cfg(&["python3", "-c", "print(1)"], &[]), &root()).form,
+            "exec"
+        );
     }
 
     #[test]
