@@ -24,6 +24,7 @@ mod error;
 mod goprint;
 mod mount;
 mod parser;
+mod scope;
 mod shell;
 mod stages;
 mod validate;
@@ -31,6 +32,7 @@ mod validate;
 pub use ast::*;
 pub use error::{ParseError, ParseErrorKind};
 pub use parser::{dump, parse};
+pub use scope::Scope;
 pub use shell::{ShellWord, expand, expand_keep_unset, split_words, unquote};
 pub use validate::validate;
 

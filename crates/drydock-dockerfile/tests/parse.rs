@@ -574,3 +574,24 @@ fn empty_continuation_warnings_like_buildkit() {
         "dockerfile line greater than max allowed size of 65535"
     );
 }
+
+#[test]
+fn scopes_follow_buildkit_rules() {
+    let src = "ARG VERSION=1.2\nARG REG\nFROM alpine AS base\nENV HOME=/root APP=\"/srv/app\"\nARG VERSION\nARG LOCAL=$HOME/x\nENV BIN=${APP}/bin:$UNKNOWN\nRUN x\nFROM base\nARG LOCAL\nRUN y\n";
+    let df = p(src);
+    let s = df.scope_before(7);
+    assert_eq!(s.get("HOME").as_deref(), Some("/root"));
+    assert_eq!(s.get("APP").as_deref(), Some("/srv/app"));
+    assert_eq!(s.get("VERSION").as_deref(), Some("1.2"));
+    assert_eq!(s.get("LOCAL").as_deref(), Some("/root/x"));
+    assert_eq!(s.get("BIN").as_deref(), Some("/srv/app/bin:$UNKNOWN"));
+    assert_eq!(s.get("REG"), None);
+    // A child stage inherits ENV, not ARG.
+    let s = df.scope_before(10);
+    assert_eq!(s.get("APP").as_deref(), Some("/srv/app"));
+    assert_eq!(s.get("VERSION"), None);
+    assert_eq!(s.args, vec![("LOCAL".to_string(), None)]);
+    assert_eq!(s.expand("$APP/$VERSION", '\\'), "/srv/app/$VERSION");
+    // Before the first FROM: the global ARGs.
+    assert_eq!(df.scope_before(1).get("VERSION").as_deref(), Some("1.2"));
+}
