@@ -458,7 +458,15 @@ fn images_multi_platform_index() {
             .unwrap()
             .starts_with("linux/arm64")
     );
-    common::assert_valid(&r);
+    // The arm64 entry is the distroless-arm64 image: every fact matches its truth.
+    check_against_truth("distroless-arm64", &r);
+    check_modes_single_layer("distroless-arm64", &r);
+    assert_eq!(r.libc.kind, LibcKind::Glibc);
+    assert!(
+        r.libc.evidence.iter().any(|e| e.contains("aarch64")),
+        "{:?}",
+        r.libc.evidence
+    );
 }
 
 /// Alpine images (built from the shared minirootfs tarballs).
