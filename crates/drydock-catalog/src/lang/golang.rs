@@ -324,6 +324,58 @@ mod tests {
         assert_eq!(pkgs[0].metadata["build.GOOS"], "linux");
     }
 
+    /// A pre-1.18 binary: the header in the writable segment points at Go string headers, whose
+    /// data is in the read-only segment. No section table, so the header is found by scanning.
+    #[test]
+    fn pointer_format() {
+        let modinfo = b"0w\xaf\x0c\x92t\x08\x02A\xe1\xc1\x07\xe6\xd6\x18\xe6path\texample.com/old\nmod\texample.com/old\tv0.9.0\t\ndep\tgithub.com/pkg/errors\tv0.9.1\th1:x=\n\xf92C1\x86\x18 r\x00\x82B\x10A\x16\xd8\xf2";
+        let mut f = vec![0u8; 0x2100];
+        f[..4].copy_from_slice(b"\x7fELF");
+        f[4] = 2; // 64-bit
+        f[5] = 1; // little endian
+        f[32..40].copy_from_slice(&64u64.to_le_bytes()); // e_phoff
+        f[54..56].copy_from_slice(&56u16.to_le_bytes()); // e_phentsize
+        f[56..58].copy_from_slice(&2u16.to_le_bytes()); // e_phnum
+        for (i, (flags, off, vaddr)) in [(4u32, 0x1000u64, 0x40_1000u64), (6, 0x2000, 0x40_2000)]
+            .into_iter()
+            .enumerate()
+        {
+            let p = 64 + i * 56;
+            f[p..p + 4].copy_from_slice(&1u32.to_le_bytes()); // PT_LOAD
+            f[p + 4..p + 8].copy_from_slice(&flags.to_le_bytes());
+            f[p + 8..p + 16].copy_from_slice(&off.to_le_bytes());
+            f[p + 16..p + 24].copy_from_slice(&vaddr.to_le_bytes());
+            f[p + 32..p + 40].copy_from_slice(&0x100u64.to_le_bytes());
+        }
+        f[0x1000..0x1009].copy_from_slice(b"go1.16.15");
+        f[0x1020..0x1020 + modinfo.len()].copy_from_slice(modinfo);
+        let h = 0x2000;
+        f[h..h + 14].copy_from_slice(MAGIC);
+        f[h + 14] = 8; // pointer size
+        f[h + 15] = 0; // little endian, pointers
+        f[h + 16..h + 24].copy_from_slice(&0x40_2040u64.to_le_bytes());
+        f[h + 24..h + 32].copy_from_slice(&0x40_2050u64.to_le_bytes());
+        f[0x2040..0x2048].copy_from_slice(&0x40_1000u64.to_le_bytes());
+        f[0x2048..0x2050].copy_from_slice(&9u64.to_le_bytes());
+        f[0x2050..0x2058].copy_from_slice(&0x40_1020u64.to_le_bytes());
+        f[0x2058..0x2060].copy_from_slice(&(modinfo.len() as u64).to_le_bytes());
+        let elf = crate::lang::elf::read(&mut f.as_slice(), f.len() as u64, 1 << 20)
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        let info = build_info(&elf).unwrap().unwrap();
+        assert_eq!(info.go_version, "go1.16.15");
+        assert_eq!(info.main.as_ref().unwrap().version, "v0.9.0");
+        assert_eq!(info.deps[0].path, "github.com/pkg/errors");
+        // A string length pointing past the segment is an error, not a panic.
+        f[0x2058..0x2060].copy_from_slice(&0x10_0000u64.to_le_bytes());
+        let elf = crate::lang::elf::read(&mut f.as_slice(), f.len() as u64, 1 << 20)
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert!(build_info(&elf).is_err());
+    }
+
     #[test]
     fn varint_strings_are_bounded() {
         assert_eq!(

@@ -114,6 +114,7 @@ pub fn parse_manifest(bytes: &[u8]) -> Result<Option<Package>, String> {
     let purl = super::purl("npm", namespace, short, version);
     let mut p = Package::new(PackageType::Npm, name, version, purl);
     p.licenses = licenses(obj);
+    p.license_expression = crate::license::combine(&p.licenses);
     let mut md = BTreeMap::new();
     if let Some(a) = obj.get("author").and_then(person) {
         md.insert("author".to_string(), a);
@@ -222,10 +223,11 @@ mod tests {
 
     #[test]
     fn scoped_purl() {
-        let p = parse_manifest(br#"{"name":"@types/node","version":"20.1.0"}"#)
+        let p = parse_manifest(br#"{"name":"@types/node","version":"20.1.0","license":"mit"}"#)
             .unwrap()
             .unwrap();
         assert_eq!(p.purl, "pkg:npm/%40types/node@20.1.0");
+        assert_eq!(p.license_expression.as_deref(), Some("MIT"));
         assert_eq!(p.name, "@types/node");
     }
 

@@ -198,9 +198,8 @@ impl Metadata {
         let purl = super::purl("pypi", None, &normalize_name(&self.name), &self.version);
         let mut p = Package::new(PackageType::Python, &self.name, &self.version, purl);
         p.licenses = self.licenses();
-        if !self.license_expression.is_empty() {
-            p.license_expression = Some(self.license_expression.clone());
-        }
+        // Only an expression whose every id drydock knows; the raw strings stay in `licenses`.
+        p.license_expression = crate::license::combine(&p.licenses);
         let mut md = BTreeMap::new();
         for (k, v) in [
             ("author", &self.author),
@@ -464,6 +463,23 @@ mod tests {
         assert_eq!(m.license, "MIT\nor Apache");
         // A multi-line License is not a name: classifiers are used instead (none here).
         assert!(m.licenses().is_empty());
+    }
+
+    #[test]
+    fn license_expression_field_wins() {
+        let m = parse_metadata(
+            b"Name: a\nVersion: 1\nLicense-Expression: MIT OR Apache-2.0\nLicense: whatever\n\
+              Classifier: License :: OSI Approved :: BSD License\n",
+        )
+        .unwrap();
+        let p = m.to_package().unwrap();
+        assert_eq!(p.licenses, ["MIT OR Apache-2.0"]);
+        assert_eq!(p.license_expression.as_deref(), Some("MIT OR Apache-2.0"));
+        let m = parse_metadata(
+            b"Name: a\nVersion: 1\nClassifier: License :: OSI Approved :: BSD License\n",
+        )
+        .unwrap();
+        assert_eq!(m.licenses(), ["BSD License"]);
     }
 
     #[test]
