@@ -427,6 +427,12 @@ impl Ctx<'_> {
                 if !usable(&r) || self.stage_by_ref(&r).is_some() {
                     continue;
                 }
+                // A bare word is a stage name or a named build context (copy-from-unknown-stage judges it).
+                if kind == ImageUseKind::CopyFrom
+                    && crate::rules::copy_from_unknown_stage::bare_word(&r)
+                {
+                    continue;
+                }
                 out.push(ImageUse {
                     image: r,
                     span: ins.span,

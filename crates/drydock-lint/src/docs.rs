@@ -39,7 +39,7 @@ pub fn index_markdown() -> String {
     let mut s = String::from(
         "# drydock lint rules\n\nCodes are drydock's own (`DD` + three digits): DD00x image references, DD01x base-image facts \
 (user, tools, shell, runtimes), DD02x package managers and layer hygiene, DD03x supply chain and secrets, DD04x \
-instruction hygiene, DD05x build cache, DD09x pragmas. See [../lint.md](../lint.md) for config, pragmas and outputs.\n\n\
+instruction hygiene, DD05x build cache and stage wiring, DD09x pragmas. See [../lint.md](../lint.md) for config, pragmas and outputs.\n\n\
 | Code | Name | Severity | hadolint | What it does |\n|---|---|---|---|---|\n",
     );
     for r in RULES {

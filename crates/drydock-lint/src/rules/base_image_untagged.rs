@@ -56,7 +56,7 @@ mod tests {
         assert_eq!(lines("FROM debian\n", "DD001"), [1]);
         assert_eq!(
             lines(
-                "FROM alpine:3.20 AS b\nCOPY --from=nginx /a /b\nRUN --mount=from=busybox,target=/x true\n",
+                "FROM alpine:3.20 AS b\nCOPY --from=docker.io/library/nginx /a /b\nRUN --mount=from=busybox,target=/x true\n",
                 "DD001"
             ),
             [2, 3]

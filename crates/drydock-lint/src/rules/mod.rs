@@ -87,8 +87,11 @@ pub mod cd_in_run;
 pub mod cmd_shell_form;
 pub mod compile_in_single_stage;
 pub mod copy_all_before_deps;
+pub mod copy_from_own_stage;
+pub mod copy_from_unknown_stage;
 pub mod digest_without_tag;
 pub mod dnf_yum_no_clean;
+pub mod duplicate_stage_name;
 pub mod exec_binary_missing;
 pub mod expose_ssh;
 pub mod final_stage_root;
@@ -102,6 +105,7 @@ pub mod npm_install;
 pub mod os_package_unpinned;
 pub mod pip_cache;
 pub mod pipe_to_shell;
+pub mod pipe_without_pipefail;
 pub mod relative_workdir;
 pub mod runtime_mismatch_copy;
 pub mod secret_file_copied;
@@ -111,6 +115,8 @@ pub mod sudo_in_run;
 pub mod unknown_ignore_code;
 pub mod untrusted_registry;
 pub mod unused_ignore;
+pub mod useradd_without_no_log_init;
+pub mod yarn_cache;
 
 /// Every rule, in code order. Adding a rule means adding its file and one line here.
 pub static RULES: &[Rule] = &[
@@ -135,11 +141,13 @@ pub static RULES: &[Rule] = &[
     apt_install_without_yes::RULE,
     apt_install_recommends::RULE,
     os_package_unpinned::RULE,
+    yarn_cache::RULE,
     add_remote_url::RULE,
     add_instead_of_copy::RULE,
     pipe_to_shell::RULE,
     secret_in_env_arg::RULE,
     secret_file_copied::RULE,
+    pipe_without_pipefail::RULE,
     cmd_shell_form::RULE,
     multiple_cmd::RULE,
     multiple_entrypoint::RULE,
@@ -151,6 +159,10 @@ pub static RULES: &[Rule] = &[
     maintainer_deprecated::RULE,
     no_healthcheck::RULE,
     copy_all_before_deps::RULE,
+    copy_from_unknown_stage::RULE,
+    copy_from_own_stage::RULE,
+    duplicate_stage_name::RULE,
+    useradd_without_no_log_init::RULE,
     unused_ignore::RULE,
     unknown_ignore_code::RULE,
 ];
