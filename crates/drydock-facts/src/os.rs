@@ -300,6 +300,13 @@ const TABLE: &[Row] = &[
         lts: None,
         source: ALPINE,
     },
+    Row {
+        id: "alpine",
+        version: "3.23",
+        regular: date!(2027 - 11 - 01),
+        lts: None,
+        source: ALPINE,
+    },
     // RHEL (and UBI, which reports ID=rhel); Rocky and AlmaLinux follow the same dates.
     Row {
         id: "rhel",
