@@ -199,7 +199,12 @@ impl Metadata {
         let mut p = Package::new(PackageType::Python, &self.name, &self.version, purl);
         p.licenses = self.licenses();
         // Only an expression whose every id drydock knows; the raw strings stay in `licenses`.
-        p.license_expression = crate::license::combine(&p.licenses);
+        let spdx: Vec<String> = p
+            .licenses
+            .iter()
+            .map(|l| classifier_spdx(l).map_or_else(|| l.clone(), str::to_string))
+            .collect();
+        p.license_expression = crate::license::combine(&spdx);
         let mut md = BTreeMap::new();
         for (k, v) in [
             ("author", &self.author),
@@ -236,6 +241,30 @@ impl Metadata {
             .filter(|c| !c.is_empty() && c != "OSI Approved")
             .collect()
     }
+}
+
+/// Trove license classifiers that name exactly one SPDX license (not "BSD License" or "Apache
+/// Software License", which leave the version or clause count open).
+fn classifier_spdx(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "MIT License" => "MIT",
+        "MIT No Attribution License (MIT-0)" => "MIT-0",
+        "ISC License (ISCL)" => "ISC",
+        "Mozilla Public License 2.0 (MPL 2.0)" => "MPL-2.0",
+        "GNU General Public License v2 (GPLv2)" => "GPL-2.0-only",
+        "GNU General Public License v2 or later (GPLv2+)" => "GPL-2.0-or-later",
+        "GNU General Public License v3 (GPLv3)" => "GPL-3.0-only",
+        "GNU General Public License v3 or later (GPLv3+)" => "GPL-3.0-or-later",
+        "GNU Lesser General Public License v2 or later (LGPLv2+)" => "LGPL-2.0-or-later",
+        "GNU Lesser General Public License v3 (LGPLv3)" => "LGPL-3.0-only",
+        "GNU Lesser General Public License v3 or later (LGPLv3+)" => "LGPL-3.0-or-later",
+        "GNU Affero General Public License v3" => "AGPL-3.0-only",
+        "Python Software Foundation License" => "PSF-2.0",
+        "The Unlicense (Unlicense)" => "Unlicense",
+        "Boost Software License 1.0 (BSL-1.0)" => "BSL-1.0",
+        "zlib/libpng License" => "Zlib",
+        _ => return None,
+    })
 }
 
 /// PEP 503 normalisation: lower case, runs of `-`, `_`, `.` become one `-`.
@@ -480,6 +509,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(m.licenses(), ["BSD License"]);
+        assert_eq!(m.to_package().unwrap().license_expression, None);
+        let m = parse_metadata(
+            b"Name: a\nVersion: 1\nClassifier: License :: OSI Approved :: MIT License\n",
+        )
+        .unwrap();
+        assert_eq!(
+            m.to_package().unwrap().license_expression.as_deref(),
+            Some("MIT")
+        );
     }
 
     #[test]
