@@ -26,7 +26,7 @@ pub(crate) struct Scan {
     glibc_from_name: Option<String>,
     setuid: Vec<(String, Node)>,
     world_writable: Vec<(String, Node)>,
-    leftovers: BTreeMap<(&'static str, String), (u64, u64)>,
+    leftovers: BTreeMap<(&'static str, String), (u64, u64, BTreeSet<usize>)>,
     /// `lib/pythonX.Y`, `lib/ruby/X.Y.0` and similar versioned directories.
     versioned_dirs: BTreeSet<String>,
     status_d_entries: u64,
@@ -151,6 +151,7 @@ pub(crate) fn scan(tree: &FileTree) -> Scan {
             let e = s.leftovers.entry(key).or_default();
             e.0 += 1;
             e.1 += node.size;
+            e.2.insert(node.layer);
         }
         if node.kind == Kind::Dir && is_versioned_runtime_dir(path) {
             s.versioned_dirs.insert(path.to_string());
@@ -437,6 +438,7 @@ pub(crate) fn risk(tree: &FileTree, s: &Scan) -> Risk {
                 gid: n.gid,
                 setuid: n.mode & 0o4000 != 0,
                 setgid: n.mode & 0o2000 != 0,
+                layer: n.layer,
             },
             LIST_LIMIT,
         );
@@ -453,6 +455,7 @@ pub(crate) fn risk(tree: &FileTree, s: &Scan) -> Risk {
                 kind,
                 mode: format!("{:04o}", n.mode),
                 sticky: n.kind == Kind::Dir && n.mode & 0o1000 != 0,
+                layer: n.layer,
             },
             LIST_LIMIT,
         );
@@ -460,11 +463,12 @@ pub(crate) fn risk(tree: &FileTree, s: &Scan) -> Risk {
     let package_leftovers = s
         .leftovers
         .iter()
-        .map(|((kind, path), (files, bytes))| Leftover {
+        .map(|((kind, path), (files, bytes, layers))| Leftover {
             kind: kind.to_string(),
             path: path.clone(),
             files: *files,
             bytes: *bytes,
+            layers: layers.iter().copied().collect(),
         })
         .collect();
     Risk {

@@ -370,11 +370,16 @@ pub fn render_table(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
             true,
             "pkg leftovers",
             format!(
-                "{} {} in {} files at {}",
+                "{} {} in {} files at {} (layer {})",
                 l.kind,
                 human(l.bytes),
                 l.files,
-                l.path
+                l.path,
+                l.layers
+                    .iter()
+                    .map(|x| x.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         )?;
     }

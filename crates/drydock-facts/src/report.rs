@@ -335,6 +335,8 @@ pub struct SpecialFile {
     pub gid: u64,
     pub setuid: bool,
     pub setgid: bool,
+    /// Index of the layer that last wrote it (0 = bottom).
+    pub layer: usize,
 }
 
 /// A world-writable path.
@@ -346,6 +348,8 @@ pub struct WorldWritable {
     pub mode: String,
     /// A sticky directory (like /tmp) only lets owners delete their entries.
     pub sticky: bool,
+    /// Index of the layer that last wrote it (0 = bottom).
+    pub layer: usize,
 }
 
 /// A package-manager cache or list directory left in the image.
@@ -356,6 +360,8 @@ pub struct Leftover {
     pub path: String,
     pub files: u64,
     pub bytes: u64,
+    /// Layers that wrote these files (0 = bottom), ascending.
+    pub layers: Vec<usize>,
 }
 
 /// A language runtime.
