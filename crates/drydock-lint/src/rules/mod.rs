@@ -96,6 +96,7 @@ pub mod exec_binary_missing;
 pub mod expose_ssh;
 pub mod final_stage_root;
 pub mod invalid_port;
+pub mod language_package_unpinned;
 pub mod maintainer_deprecated;
 pub mod malformed_digest;
 pub mod multiple_cmd;
@@ -148,6 +149,7 @@ pub static RULES: &[Rule] = &[
     secret_in_env_arg::RULE,
     secret_file_copied::RULE,
     pipe_without_pipefail::RULE,
+    language_package_unpinned::RULE,
     cmd_shell_form::RULE,
     multiple_cmd::RULE,
     multiple_entrypoint::RULE,
