@@ -253,3 +253,37 @@ fn images_multi_platform_index() {
         "lists what is there: {err}"
     );
 }
+
+/// Re-encodes an image's layers with skopeo (a real peer tool) into a fresh OCI layout.
+fn skopeo_convert(name: &str, dest: &std::path::Path, extra: &[&str]) {
+    let status = std::process::Command::new("skopeo")
+        .args(["copy", "-q"])
+        .args(extra)
+        .arg(format!("oci:{}:latest", images::layout(name).display()))
+        .arg(format!("oci:{}:latest", dest.display()))
+        .status()
+        .expect("skopeo runs (scripts/test installs it)");
+    assert!(status.success());
+}
+
+#[test]
+fn images_zstd_layers_give_the_same_view() {
+    let tmp = tempfile::tempdir().unwrap();
+    let zstd = tmp.path().join("zstd");
+    skopeo_convert("app", &zstd, &["--dest-compress-format=zstd"]);
+    let image = open(&format!("oci:{}", zstd.display()), &OpenOptions::default()).unwrap();
+    assert!(
+        image
+            .layers()
+            .iter()
+            .all(|l| l.media_type.ends_with("+zstd"))
+    );
+    let tree = image.walk(&mut []).unwrap();
+    assert!(
+        tree.layers
+            .iter()
+            .all(|l| l.compression == Some(drydock_image::blob::Compression::Zstd))
+    );
+    assert_same("app", &format!("oci:{}", zstd.display()));
+    // Uncompressed layers: docker-archive's (checked in the merged-view test above).
+}
