@@ -588,3 +588,36 @@ fn images_collector_reads_few_small_files() {
     assert!(counting.files.iter().any(|f| f == "/etc/passwd"));
     assert!(counting.files.iter().any(|f| f.ends_with("/libc.so.6")));
 }
+
+/// A visitor that wants what the collector wants too, to check both get the content.
+struct AlsoWantsPasswd(Vec<u8>);
+
+impl drydock_image::FileVisitor for AlsoWantsPasswd {
+    fn wants(&self, path: &str, _: &drydock_image::Node) -> bool {
+        path == "/etc/passwd"
+    }
+    fn visit(
+        &mut self,
+        _: &str,
+        _: &drydock_image::Node,
+        content: &mut dyn std::io::Read,
+    ) -> std::io::Result<()> {
+        content.read_to_end(&mut self.0).map(|_| ())
+    }
+}
+
+#[test]
+fn images_extra_visitors_share_the_walk() {
+    let layout = images::layout("app");
+    let image =
+        drydock_image::open(&format!("oci:{}", layout.display()), &Default::default()).unwrap();
+    let mut extra = AlsoWantsPasswd(Vec::new());
+    let (r, tree) =
+        drydock_facts::inspect_with_tree(&image, &common::opts(), &mut [&mut extra]).unwrap();
+    assert_eq!(
+        String::from_utf8(extra.0).unwrap(),
+        images::truth("app", "passwd")
+    );
+    assert_eq!(r.user.name.as_deref(), Some("app"));
+    assert_eq!(tree.file_count() as u64, r.size.file_count);
+}
