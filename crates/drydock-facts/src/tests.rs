@@ -260,3 +260,58 @@ fn glibc_binary_on_a_musl_root_cannot_run() {
         (LibcKind::Musl, &[LibcKind::Glibc][..])
     );
 }
+
+/// Pseudo-random inputs through every parser: nothing may panic.
+#[test]
+fn parsers_survive_random_input() {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    const ALPHABET: &[u8] = b"\x7fELF:/.-_= \n\t#!\"'$;&|abcPV0123456789\x00\xff\xc3\xa9";
+    for round in 0..3000 {
+        let len = (next() % 300) as usize;
+        let mut bytes: Vec<u8> = (0..len)
+            .map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize])
+            .collect();
+        if round % 7 == 0 && bytes.len() > 64 {
+            // Plausible ELF headers with random program-header fields.
+            bytes[..4].copy_from_slice(b"\x7fELF");
+            bytes[4] = 1 + (next() % 2) as u8;
+            bytes[5] = 1 + (next() % 2) as u8;
+        }
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let _ = crate::collector::elf_interpreter(&bytes);
+        let _ = crate::user::parse_passwd(&text);
+        let _ = crate::user::parse_group(&text);
+        let _ = crate::user::member_gids(&text, "app");
+        let _ = crate::user::resolve(&text, None, None);
+        let _ = crate::run::shell_first_program(&text);
+        let _ = crate::fs::upstream_version(&text);
+        let mut c = FactsCollector::default();
+        let node = drydock_image::Node {
+            kind: drydock_image::Kind::File,
+            mode: 0o755,
+            uid: 0,
+            gid: 0,
+            size: bytes.len() as u64,
+            mtime: 0,
+            layer: 0,
+            link: None,
+        };
+        for p in [
+            "/etc/os-release",
+            "/var/lib/dpkg/status",
+            "/lib/apk/db/installed",
+            "/bin/sh",
+            "/lib/libc.so.6",
+        ] {
+            c.visit(p, &node, &mut bytes.as_slice()).unwrap();
+        }
+        let tree = FileTree::from_nodes(vec![(format!("/{text}"), node.clone())]);
+        let _ = report_from_tree("fuzz", &tree, c, None, &opts());
+    }
+}
