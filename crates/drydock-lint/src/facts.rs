@@ -30,7 +30,16 @@ impl Libc {
 }
 
 /// Facts about one base image. `None` in a field means "unknown": rules stay silent on unknowns.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+///
+/// A resolver that reads a real image (the CLI's `--resolve`) fills it from the image: `shell` = whether
+/// `/bin/sh` exists; `libc` from `/lib/ld-musl-*` (musl) or `ld-linux-*` (glibc), `Libc::None` if neither;
+/// `user` = the config's `User` (`None` when empty); `entrypoint` = whether the config has one;
+/// `binaries` = every executable in the config's `PATH` directories plus their absolute paths (a complete
+/// list, so `Some`); `python` from `/usr/{local/,}lib/pythonX.Y`; `node` from the `node` binary's
+/// package or headers; `package_manager` from which of apt/apk/dnf/microdnf/yum exist (`Some("")` if
+/// none); `source` = e.g. `image oci:/path@sha256:…`. Start from `BaseFacts::default()`, which means
+/// "nothing known except that the default user is as given".
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaseFacts {
     /// Whether `/bin/sh` exists.
     pub shell: Option<bool>,
@@ -38,7 +47,7 @@ pub struct BaseFacts {
     pub libc: Option<Libc>,
     /// The default user from the image config; `None` means root (the config's empty `User`).
     pub user: Option<String>,
-    /// Whether the default user is known at all (a table entry without user knowledge sets this false).
+    /// Whether `user` is known (true by default; a table entry without user knowledge sets it false).
     pub user_known: bool,
     /// Python `major.minor` of the interpreter the image ships.
     pub python: Option<String>,
@@ -56,7 +65,33 @@ pub struct BaseFacts {
     pub source: String,
 }
 
+impl Default for BaseFacts {
+    fn default() -> Self {
+        BaseFacts {
+            shell: None,
+            libc: None,
+            user: None,
+            user_known: true,
+            python: None,
+            node: None,
+            package_manager: None,
+            entrypoint: None,
+            binaries: None,
+            absent: BTreeSet::new(),
+            source: String::new(),
+        }
+    }
+}
+
 impl BaseFacts {
+    /// Facts known only by their source; fill the fields you know.
+    pub fn new(source: impl Into<String>) -> Self {
+        BaseFacts {
+            source: source.into(),
+            ..BaseFacts::default()
+        }
+    }
+
     /// Is an executable (bare name or absolute path) present? `None` = unknown.
     pub fn has_binary(&self, name: &str) -> Option<bool> {
         let base = name.rsplit('/').next().unwrap_or(name);
@@ -210,11 +245,7 @@ fn leading_number(v: &str) -> Option<String> {
 }
 
 fn facts(source: &str) -> BaseFacts {
-    BaseFacts {
-        user_known: true,
-        source: format!("bundled table: {source}"),
-        ..BaseFacts::default()
-    }
+    BaseFacts::new(format!("bundled table: {source}"))
 }
 
 /// A Debian/Ubuntu or Alpine flavoured official image, judged by its tag's variant suffix.
