@@ -267,18 +267,21 @@ pub fn render_table(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
 
     let s = &report.size;
     o.section("Size")?;
-    o.kv(
-        false,
-        "total",
+    let is_dir = id.source == "directory";
+    let total = if is_dir {
+        // A directory has no layer blobs: only its files' bytes mean anything.
+        format!("{} in {} files", human(s.content_bytes), s.file_count)
+    } else {
         format!(
             "{} compressed, {} uncompressed, {} in {} files",
             human(s.compressed),
             human(s.uncompressed),
             human(s.content_bytes),
             s.file_count
-        ),
-    )?;
-    if !s.layers.is_empty() {
+        )
+    };
+    o.kv(false, "total", total)?;
+    if !s.layers.is_empty() && !is_dir {
         writeln!(
             o.w,
             "   {:>3}  {:<19} {:>10} {:>12} {:>10} {:>7}  created by",
