@@ -129,7 +129,8 @@ pub(crate) fn scan(tree: &FileTree) -> Scan {
                     .or_default()
                     .push(path.to_string());
             }
-            if is_system_lib_dir(dir) {
+            // A dangling loader symlink is no evidence of a libc.
+            if is_system_lib_dir(dir) && resolve_file(tree, path).is_some() {
                 if name.starts_with("ld-musl-") && name.ends_with(".so.1") {
                     s.musl.push(path.to_string());
                 } else if name == "libc.so.6" || name.starts_with("ld-linux") {
@@ -863,6 +864,21 @@ mod tests {
         let sh = shells(&t, &c);
         assert_eq!(sh.sh.kind.as_deref(), Some("busybox-ash"));
         assert_eq!(sh.available[1].resolved.as_deref(), Some("/bin/sh"));
+    }
+
+    #[test]
+    fn dangling_loader_links_are_not_a_libc() {
+        let t = FileTree::from_nodes(vec![
+            l(
+                "/lib64/ld-linux-x86-64.so.2",
+                "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+            ),
+            f("/app/server", 0o755),
+        ]);
+        assert_eq!(
+            libc(&scan(&t), &FactsCollector::default(), "unknown").kind,
+            LibcKind::None
+        );
     }
 
     #[test]
