@@ -3,10 +3,11 @@
 //! The walk hands over file content as a stream, but section headers sit at the end of the file
 //! while the sections they describe come before. So the program headers (at the start) decide
 //! which byte ranges could hold what the binary catalogers look for, and only those are kept:
-//! the non-executable loaded segments (read-only data, where `.dep-v0` is; writable data, where
-//! `.go.buildinfo` is), the unloaded bytes before the section header table (`.shstrtab`, sections
-//! added after linking) and the table itself. Machine code, usually the bulk of a binary, is
-//! skipped. Go binaries (known by their build-id note) keep only their writable segments.
+//! writable data segments (where `.go.buildinfo` is), the unloaded bytes before the section
+//! header table (`.shstrtab`, and cargo-auditable's `.dep-v0`, which is not a loaded section) and
+//! the table itself. Machine code and read-only data, the bulk of a binary, stream past; in Go
+//! binaries (known by their build-id note) read-only data is scanned on the way for the strings
+//! pre-1.18 build information points at, keeping only small windows.
 
 use std::io::{self, Read};
 
@@ -61,14 +62,16 @@ pub struct Elf {
 impl Elf {
     /// Kept bytes at `[offset, offset + len)`, if they were kept.
     pub fn bytes(&self, offset: u64, len: u64) -> Option<&[u8]> {
-        let i = self
-            .kept
-            .partition_point(|(o, _)| *o <= offset)
-            .checked_sub(1)?;
-        let (start, data) = &self.kept[i];
-        let from = usize::try_from(offset - start).ok()?;
-        let to = from.checked_add(usize::try_from(len).ok()?)?;
-        data.get(from..to)
+        let end = offset.checked_add(len)?;
+        // Scan windows may sit inside larger ranges, so look at every range starting before.
+        let last = self.kept.partition_point(|(o, _)| *o <= offset);
+        self.kept[..last].iter().rev().find_map(|(start, data)| {
+            if end > start + data.len() as u64 {
+                return None;
+            }
+            let from = usize::try_from(offset - start).ok()?;
+            data.get(from..from + usize::try_from(len).ok()?)
+        })
     }
 
     /// Kept bytes from `offset` to the end of the kept range holding it.
@@ -102,6 +105,11 @@ impl Elf {
                     .is_some_and(|end| end <= s.vaddr + s.filesz)
         })?;
         self.bytes(seg.offset + (addr - seg.vaddr), len)
+    }
+
+    /// Bytes kept in memory.
+    pub fn kept_bytes(&self) -> u64 {
+        self.kept.iter().map(|(_, d)| d.len() as u64).sum()
     }
 
     /// Kept writable-segment ranges: (file offset, bytes).
@@ -255,19 +263,28 @@ pub fn read(
                 vaddr,
                 flags,
             }),
-            PT_NOTE if end <= head.len() as u64 => notes.push((offset, filesz)),
+            PT_NOTE if end <= MAX_HEAD => notes.push((offset, filesz)),
             _ => {}
+        }
+    }
+    // Notes follow the program headers closely: read on to the end of the last one.
+    let notes_end = notes.iter().map(|&(o, l)| o + l).max().unwrap_or(0);
+    if notes_end > head.len() as u64 {
+        let old = head.len();
+        head.resize(notes_end as usize, 0);
+        if read_full(content, &mut head[old..])? < notes_end as usize - old {
+            return Ok(Err("truncated note segment".to_string()));
         }
     }
     elf.go_note = notes
         .iter()
         .any(|&(o, l)| has_go_note(&elf, &head[o as usize..(o + l) as usize]));
 
-    // The ranges worth keeping.
+    // The ranges worth keeping: writable data (Go build info), the section table and the unloaded
+    // bytes before it (`.shstrtab`, cargo-auditable's `.dep-v0`).
     let mut want: Vec<(u64, u64)> = Vec::new();
     for s in &elf.segments {
-        let keep = s.flags & PF_X == 0 && (!elf.go_note || s.flags & PF_W != 0);
-        if keep {
+        if s.flags & PF_X == 0 && s.flags & PF_W != 0 {
             want.push((s.offset, s.offset + s.filesz));
         }
     }
@@ -300,17 +317,47 @@ pub fn read(
             budget >> 20
         )));
     }
+    // Go binaries older than 1.18 point from the build info into read-only data at strings that
+    // are only known once the writable segment is reached: their read-only segments are scanned
+    // as they stream past, keeping small windows where such strings start.
+    let mut steps: Vec<(u64, u64, bool)> = want.iter().map(|&(a, b)| (a, b, true)).collect();
+    if elf.go_note {
+        for s in &elf.segments {
+            let (a, b) = (s.offset, s.offset + s.filesz);
+            let read_only = s.flags & (PF_X | PF_W) == 0;
+            if read_only && !want.iter().any(|&(x, y)| a < y && x < b) {
+                steps.push((a, b, false));
+            }
+        }
+    }
+    steps.sort_unstable();
 
     // One forward pass collecting the ranges.
     let mut pos = head.len() as u64;
-    for (start, end) in want {
+    for (start, end, keep) in steps {
+        if !keep {
+            let start = start.max(pos);
+            if end <= start {
+                continue;
+            }
+            if !skip(content, start - pos)? {
+                return Ok(Err("file shorter than its headers say".to_string()));
+            }
+            let Some(windows) = scan_for_go_strings(content, start, end - start)? else {
+                return Ok(Err("file shorter than its headers say".to_string()));
+            };
+            elf.kept.extend(windows);
+            pos = end;
+            continue;
+        }
         let mut data = Vec::with_capacity((end - start) as usize);
         if start < pos {
-            let overlap_end = end.min(pos);
-            data.extend_from_slice(&head[start as usize..overlap_end as usize]);
+            let overlap_end = end.min(pos).min(head.len() as u64);
+            if let Some(h) = head.get(start as usize..overlap_end as usize) {
+                data.extend_from_slice(h);
+            }
         } else {
-            let skipped = io::copy(&mut (&mut *content).take(start - pos), &mut io::sink())?;
-            if skipped < start - pos {
+            if !skip(content, start - pos)? {
                 return Ok(Err("file shorter than its headers say".to_string()));
             }
             pos = start;
@@ -325,6 +372,7 @@ pub fn read(
         }
         elf.kept.push((start, data));
     }
+    elf.kept.sort_by_key(|(o, _)| *o);
     if has_sections {
         read_sections(&mut elf, shoff, shentsize, shnum, shstrndx);
     }
@@ -388,7 +436,11 @@ fn has_go_note(elf: &Elf, mut notes: &[u8]) -> bool {
         let descsz = elf.u32(&notes[4..]) as usize;
         let kind = elf.u32(&notes[8..]);
         let name_end = 12usize.saturating_add(namesz);
-        if notes.get(12..name_end).is_some_and(|n| n == b"Go\0") && kind == 4 {
+        if notes
+            .get(12..name_end)
+            .is_some_and(|n| n.starts_with(b"Go\0"))
+            && kind == 4
+        {
             return true;
         }
         let next = name_end.div_ceil(4) * 4 + descsz.div_ceil(4) * 4;
@@ -411,6 +463,80 @@ fn merge(mut ranges: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
         }
     }
     out
+}
+
+/// Discards `n` bytes; `false` when the stream ends first.
+fn skip(content: &mut dyn Read, n: u64) -> io::Result<bool> {
+    Ok(io::copy(&mut (&mut *content).take(n), &mut io::sink())? == n)
+}
+
+/// The start of the module information string (pre-1.18 binaries have it in read-only data).
+const MODINFO_START: &[u8; 16] = b"0w\xaf\x0c\x92t\x08\x02A\xe1\xc1\x07\xe6\xd6\x18\xe6";
+/// Bytes kept after each `go1.` and each module-information start.
+const VERSION_WINDOW: usize = 64;
+const MODINFO_WINDOW: usize = 1 << 20;
+/// Windows kept per binary at most (a Go binary has a handful of `go1.` strings).
+const MAX_WINDOWS: usize = 512;
+
+/// Kept bytes: (file offset, data).
+type Window = (u64, Vec<u8>);
+
+/// Streams `len` bytes, keeping a window at each place a Go version string or module
+/// information string could start. Memory: two module-information windows at a time plus the
+/// windows kept. `None` when the stream ends early.
+fn scan_for_go_strings(
+    content: &mut dyn Read,
+    start: u64,
+    len: u64,
+) -> io::Result<Option<Vec<Window>>> {
+    let mut out: Vec<Window> = Vec::new();
+    let mut buf: Vec<u8> = Vec::with_capacity(2 * MODINFO_WINDOW);
+    let mut buf_start = start;
+    let mut remaining = len;
+    loop {
+        let want = (2 * MODINFO_WINDOW - buf.len()) as u64;
+        let got = (&mut *content)
+            .take(want.min(remaining))
+            .read_to_end(&mut buf)? as u64;
+        remaining -= got;
+        if got == 0 && remaining > 0 {
+            return Ok(None);
+        }
+        let at_end = remaining == 0;
+        // Scan match starts in the first half only (unless at the end), so every window fits.
+        let scan_to = if at_end {
+            buf.len()
+        } else {
+            buf.len().min(MODINFO_WINDOW)
+        };
+        let mut i = 0;
+        while i < scan_to && out.len() < MAX_WINDOWS {
+            let Some(k) = buf[i..scan_to].iter().position(|&b| b == b'g' || b == b'0') else {
+                break;
+            };
+            let p = i + k;
+            let rest = &buf[p..];
+            let window = if rest.starts_with(b"go1.") {
+                VERSION_WINDOW
+            } else if rest.starts_with(MODINFO_START) {
+                MODINFO_WINDOW
+            } else {
+                0
+            };
+            if window > 0 {
+                out.push((
+                    buf_start + p as u64,
+                    rest[..window.min(rest.len())].to_vec(),
+                ));
+            }
+            i = p + 1;
+        }
+        if at_end {
+            return Ok(Some(out));
+        }
+        buf.drain(..scan_to);
+        buf_start += scan_to as u64;
+    }
 }
 
 fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {

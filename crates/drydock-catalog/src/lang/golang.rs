@@ -335,7 +335,16 @@ mod tests {
         f[5] = 1; // little endian
         f[32..40].copy_from_slice(&64u64.to_le_bytes()); // e_phoff
         f[54..56].copy_from_slice(&56u16.to_le_bytes()); // e_phentsize
-        f[56..58].copy_from_slice(&2u16.to_le_bytes()); // e_phnum
+        f[56..58].copy_from_slice(&3u16.to_le_bytes()); // e_phnum
+        // PT_NOTE at 0x200: the Go build-id note (owner "Go", type 4), so read-only data is scanned.
+        let p = 64 + 2 * 56;
+        f[p..p + 4].copy_from_slice(&4u32.to_le_bytes());
+        f[p + 8..p + 16].copy_from_slice(&0x200u64.to_le_bytes());
+        f[p + 32..p + 40].copy_from_slice(&20u64.to_le_bytes());
+        f[0x200..0x204].copy_from_slice(&4u32.to_le_bytes());
+        f[0x204..0x208].copy_from_slice(&4u32.to_le_bytes());
+        f[0x208..0x20c].copy_from_slice(&4u32.to_le_bytes());
+        f[0x20c..0x210].copy_from_slice(b"Go\0\0");
         for (i, (flags, off, vaddr)) in [(4u32, 0x1000u64, 0x40_1000u64), (6, 0x2000, 0x40_2000)]
             .into_iter()
             .enumerate()
@@ -363,6 +372,13 @@ mod tests {
             .unwrap()
             .unwrap()
             .unwrap();
+        assert!(elf.go_note);
+        // The read-only segment was scanned, not kept: windows at the two strings only.
+        assert!(
+            elf.kept_bytes() < 0x100 + 64 + modinfo.len() as u64 + 0x300,
+            "{}",
+            elf.kept_bytes()
+        );
         let info = build_info(&elf).unwrap().unwrap();
         assert_eq!(info.go_version, "go1.16.15");
         assert_eq!(info.main.as_ref().unwrap().version, "v0.9.0");
@@ -374,6 +390,32 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(build_info(&elf).is_err());
+    }
+
+    /// A real Go binary (Debian's docker-registry, which the test tools install) is read keeping a
+    /// small fraction of it.
+    #[test]
+    fn real_go_binary_keeps_little() {
+        let path = "/usr/bin/docker-registry";
+        let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let elf = crate::lang::elf::read(&mut bytes.as_slice(), bytes.len() as u64, 256 << 20)
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert!(elf.go_note);
+        assert!(
+            elf.kept_bytes() * 10 < bytes.len() as u64,
+            "kept {} of {} bytes",
+            elf.kept_bytes(),
+            bytes.len()
+        );
+        assert!(
+            build_info(&elf)
+                .unwrap()
+                .unwrap()
+                .go_version
+                .starts_with("go1.")
+        );
     }
 
     #[test]
