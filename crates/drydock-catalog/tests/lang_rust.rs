@@ -185,21 +185,29 @@ fn cargo_auditable_binary() {
         "[package]\nname = \"bh\"\nversion = \"1.0.0\"\nedition = \"2021\"\n",
     );
     write(&dir.join("bh/src/lib.rs"), "pub fn y() {}\n");
-    let status = Command::new("cargo")
-        .args(["auditable", "build", "--offline", "--release", "--quiet"])
-        .current_dir(&dir)
-        .env("CARGO_TARGET_DIR", dir.join("target"))
-        .env_remove("RUSTFLAGS")
-        .status()
-        .unwrap();
-    assert!(status.success(), "cargo auditable build");
-    let bytes = std::fs::read(dir.join("target/release/hello-audit")).unwrap();
-    let c = catalog(&[("/app/hello-audit", bytes)]);
-    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
-    // The build dependency is not in the binary.
-    assert_eq!(
-        purls(&c),
-        ["pkg:cargo/hello-audit@0.3.1", "pkg:cargo/helper@0.2.0"]
-    );
+    // Release (as shipped) and debug (`.dep-v0` after megabytes of debug sections).
+    for (args, out) in [
+        (&["--release"][..], "target/release/hello-audit"),
+        (&[][..], "target/debug/hello-audit"),
+    ] {
+        let status = Command::new("cargo")
+            .args(["auditable", "build", "--offline", "--quiet"])
+            .args(args)
+            .current_dir(&dir)
+            .env("CARGO_TARGET_DIR", dir.join("target"))
+            .env_remove("RUSTFLAGS")
+            .status()
+            .unwrap();
+        assert!(status.success(), "cargo auditable build {args:?}");
+        let bytes = std::fs::read(dir.join(out)).unwrap();
+        let c = catalog(&[("/app/hello-audit", bytes)]);
+        assert!(c.warnings.is_empty(), "{out}: {:?}", c.warnings);
+        // The build dependency is not in the binary.
+        assert_eq!(
+            purls(&c),
+            ["pkg:cargo/hello-audit@0.3.1", "pkg:cargo/helper@0.2.0"],
+            "{out}"
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

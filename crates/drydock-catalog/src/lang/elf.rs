@@ -16,9 +16,10 @@ const MAGIC: &[u8; 4] = b"\x7fELF";
 const MAX_HEAD: u64 = 64 << 10;
 const MAX_PHNUM: usize = 512;
 const MAX_SHNUM: u64 = 65_535;
-/// Unloaded bytes kept before the section header table when the whole gap is larger than the
-/// budget below (`.shstrtab` is normally last, right before the table).
-const TAIL_WINDOW: u64 = 1 << 20;
+/// Unloaded bytes (debug info, symbols, `.dep-v0`, `.shstrtab`) kept before the section header
+/// table: all of them up to `MAX_TAIL`, else the last `TAIL_WINDOW` (`.shstrtab` is last with GNU
+/// ld, and `.dep-v0` sits after the debug sections, just before the symbol tables).
+const TAIL_WINDOW: u64 = 16 << 20;
 const MAX_TAIL: u64 = 32 << 20;
 
 const PT_LOAD: u32 = 1;
