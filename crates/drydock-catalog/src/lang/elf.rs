@@ -103,7 +103,7 @@ impl Elf {
             addr >= s.vaddr
                 && addr
                     .checked_add(len)
-                    .is_some_and(|end| end <= s.vaddr + s.filesz)
+                    .is_some_and(|end| end <= s.vaddr.saturating_add(s.filesz))
         })?;
         self.bytes(seg.offset + (addr - seg.vaddr), len)
     }

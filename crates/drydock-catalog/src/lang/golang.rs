@@ -324,11 +324,12 @@ mod tests {
         assert_eq!(pkgs[0].metadata["build.GOOS"], "linux");
     }
 
-    /// A pre-1.18 binary: the header in the writable segment points at Go string headers, whose
-    /// data is in the read-only segment. No section table, so the header is found by scanning.
-    #[test]
-    fn pointer_format() {
-        let modinfo = b"0w\xaf\x0c\x92t\x08\x02A\xe1\xc1\x07\xe6\xd6\x18\xe6path\texample.com/old\nmod\texample.com/old\tv0.9.0\t\ndep\tgithub.com/pkg/errors\tv0.9.1\th1:x=\n\xf92C1\x86\x18 r\x00\x82B\x10A\x16\xd8\xf2";
+    const MODINFO: &[u8] = b"0w\xaf\x0c\x92t\x08\x02A\xe1\xc1\x07\xe6\xd6\x18\xe6path\texample.com/old\nmod\texample.com/old\tv0.9.0\t\ndep\tgithub.com/pkg/errors\tv0.9.1\th1:x=\n\xf92C1\x86\x18 r\x00\x82B\x10A\x16\xd8\xf2";
+
+    /// A pre-1.18 style binary: build info header in a writable segment pointing at strings in a
+    /// read-only segment, a Go build-id note, no section table.
+    fn synthetic() -> Vec<u8> {
+        let modinfo = MODINFO;
         let mut f = vec![0u8; 0x2100];
         f[..4].copy_from_slice(b"\x7fELF");
         f[4] = 2; // 64-bit
@@ -368,28 +369,99 @@ mod tests {
         f[0x2048..0x2050].copy_from_slice(&9u64.to_le_bytes());
         f[0x2050..0x2058].copy_from_slice(&0x40_1020u64.to_le_bytes());
         f[0x2058..0x2060].copy_from_slice(&(modinfo.len() as u64).to_le_bytes());
-        let elf = crate::lang::elf::read(&mut f.as_slice(), f.len() as u64, 1 << 20)
-            .unwrap()
-            .unwrap()
-            .unwrap();
-        assert!(elf.go_note);
-        // The read-only segment was scanned, not kept: windows at the two strings only.
-        assert!(
-            elf.kept_bytes() < 0x100 + 64 + modinfo.len() as u64 + 0x300,
-            "{}",
-            elf.kept_bytes()
-        );
-        let info = build_info(&elf).unwrap().unwrap();
-        assert_eq!(info.go_version, "go1.16.15");
-        assert_eq!(info.main.as_ref().unwrap().version, "v0.9.0");
-        assert_eq!(info.deps[0].path, "github.com/pkg/errors");
-        // A string length pointing past the segment is an error, not a panic.
-        f[0x2058..0x2060].copy_from_slice(&0x10_0000u64.to_le_bytes());
-        let elf = crate::lang::elf::read(&mut f.as_slice(), f.len() as u64, 1 << 20)
-            .unwrap()
-            .unwrap()
-            .unwrap();
-        assert!(build_info(&elf).is_err());
+        // Section table after the data: null, .go.buildinfo, .shstrtab.
+        let names = b"\0.go.buildinfo\0.shstrtab\0";
+        f[0x20c0..0x20c0 + names.len()].copy_from_slice(names);
+        f.resize(0x2100 + 3 * 64, 0);
+        f[40..48].copy_from_slice(&0x2100u64.to_le_bytes()); // e_shoff
+        f[58..60].copy_from_slice(&64u16.to_le_bytes()); // e_shentsize
+        f[60..62].copy_from_slice(&3u16.to_le_bytes()); // e_shnum
+        f[62..64].copy_from_slice(&2u16.to_le_bytes()); // e_shstrndx
+        for (i, (name, addr, off, size)) in [
+            (1u32, 0x40_2000u64, 0x2000u64, 0x60u64),
+            (15, 0, 0x20c0, 0x20),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let h = 0x2100 + (i + 1) * 64;
+            f[h..h + 4].copy_from_slice(&name.to_le_bytes());
+            f[h + 4..h + 8].copy_from_slice(&1u32.to_le_bytes()); // SHT_PROGBITS
+            f[h + 16..h + 24].copy_from_slice(&addr.to_le_bytes());
+            f[h + 24..h + 32].copy_from_slice(&off.to_le_bytes());
+            f[h + 32..h + 40].copy_from_slice(&size.to_le_bytes());
+        }
+        f
+    }
+
+    /// A pre-1.18 binary: the header in the writable segment points at Go string headers, whose
+    /// data is in the read-only segment. Found by section name, and by scanning without a table.
+    #[test]
+    fn pointer_format() {
+        let modinfo = MODINFO;
+        let with_sections = synthetic();
+        let mut without = with_sections.clone();
+        without[40..48].fill(0);
+        without[58..64].fill(0);
+        for (form, mut f) in [("named section", with_sections), ("scanned", without)] {
+            let elf = crate::lang::elf::read(&mut f.as_slice(), f.len() as u64, 1 << 20)
+                .unwrap()
+                .unwrap()
+                .unwrap();
+            assert!(elf.go_note, "{form}");
+            // The read-only segment was scanned, not kept: windows at the two strings only.
+            assert!(
+                elf.kept_bytes() < 0x100 + 64 + modinfo.len() as u64 + 0x400,
+                "{form}: {}",
+                elf.kept_bytes()
+            );
+            let info = build_info(&elf).unwrap().unwrap();
+            assert_eq!(info.go_version, "go1.16.15", "{form}");
+            assert_eq!(info.main.as_ref().unwrap().version, "v0.9.0", "{form}");
+            assert_eq!(info.deps[0].path, "github.com/pkg/errors", "{form}");
+            // A string length pointing past the segment is an error, not a panic.
+            f[0x2058..0x2060].copy_from_slice(&0x10_0000u64.to_le_bytes());
+            let elf = crate::lang::elf::read(&mut f.as_slice(), f.len() as u64, 1 << 20)
+                .unwrap()
+                .unwrap()
+                .unwrap();
+            assert!(build_info(&elf).is_err(), "{form}");
+        }
+    }
+
+    /// Random corruption of headers and build info never panics.
+    #[test]
+    fn corrupted_binaries_do_not_panic() {
+        let base = synthetic();
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        // Bytes worth corrupting: ELF header, program headers, note, strings, build info.
+        let hot: Vec<usize> = (0..0x220)
+            .chain(0x1000..0x1100)
+            .chain(0x2000..0x2060)
+            .collect();
+        for _ in 0..20_000 {
+            let mut f = base.clone();
+            for _ in 0..1 + next() % 4 {
+                let i = hot[(next() % hot.len() as u64) as usize];
+                f[i] = next() as u8;
+            }
+            let cut = if next() % 8 == 0 {
+                (next() % f.len() as u64) as usize
+            } else {
+                f.len()
+            };
+            let size = f.len() as u64;
+            if let Ok(Ok(Some(elf))) = crate::lang::elf::read(&mut &f[..cut], size, 1 << 20) {
+                let _ = build_info(&elf);
+                let _ = crate::lang::rust::audit_packages(&elf);
+            }
+        }
     }
 
     /// A real Go binary (Debian's docker-registry, which the test tools install) is read keeping a
