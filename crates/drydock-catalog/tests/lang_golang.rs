@@ -141,7 +141,7 @@ fn go_built_binaries() {
     );
     write(
         &dir.join("main.go"),
-        "package main\n\nimport \"example.com/greet\"\n\nfunc main() { println(greet.Hello()) }\n",
+        "package main\n\nimport \"example.com/greet\"\n\nvar version = \"dev\"\n\nfunc main() { println(greet.Hello(), version) }\n",
     );
     write(
         &dir.join("greet/go.mod"),
@@ -164,6 +164,7 @@ fn go_built_binaries() {
         ("stripped", "0", &["-ldflags=-s -w"]),
         ("external", "1", &["-ldflags=-linkmode=external"]),
         ("pie", "1", &["-buildmode=pie"]),
+        ("ldflags-version", "0", &["-ldflags=-X main.version=1.4.0"]),
     ];
     for (name, cgo, flags) in variants {
         let out = dir.join(format!("hello-{name}"));
@@ -192,7 +193,12 @@ fn go_built_binaries() {
             let c = catalog(&[("/usr/local/bin/hello", bytes)]);
             assert!(c.warnings.is_empty(), "{what}: {:?}", c.warnings);
             let main = find(&c, "example.com/hello");
-            assert_eq!(main.version, "(devel)", "{what}");
+            let want = if *name == "ldflags-version" {
+                "v1.4.0"
+            } else {
+                "(devel)"
+            };
+            assert_eq!(main.version, want, "{what}");
             assert_eq!(main.metadata["main_module"], "true", "{what}");
             assert_eq!(main.metadata["build.GOOS"], "linux", "{what}");
             assert_eq!(main.metadata["build.CGO_ENABLED"], *cgo, "{what}");

@@ -227,6 +227,23 @@ pub fn packages(info: &BuildInfo) -> Vec<Package> {
                 p.metadata.insert(format!("build.{k}"), v.clone());
             }
         }
+        if p.version == "(devel)"
+            && let Some(v) = info
+                .settings
+                .iter()
+                .find(|(k, _)| k == "-ldflags")
+                .and_then(|(_, flags)| version_from_ldflags(flags))
+        {
+            // Release tooling stamps the version with -X; the module has none before Go 1.24.
+            let (ns, name) = match main.path.rsplit_once('/') {
+                Some((ns, name)) => (Some(ns), name),
+                None => (None, main.path.as_str()),
+            };
+            p.purl = super::purl("golang", ns, name, &v);
+            p.version = v;
+            p.metadata
+                .insert("version_from".to_string(), "ldflags".to_string());
+        }
         out.push(p);
     }
     for d in &info.deps {
@@ -252,6 +269,38 @@ pub fn packages(info: &BuildInfo) -> Vec<Package> {
         out.push(p);
     }
     out
+}
+
+/// A version set with `-X <pkg>.version=1.2.3` (also `Version`, `gitVersion`, `buildVersion`),
+/// as a Go module version (`v` prefixed).
+fn version_from_ldflags(flags: &str) -> Option<String> {
+    let mut tokens = flags
+        .split_whitespace()
+        .map(|t| t.trim_matches(['\'', '"']));
+    while let Some(t) = tokens.next() {
+        let assignment = match t.strip_prefix("-X") {
+            Some("") => tokens.next()?,
+            Some(rest) => rest.trim_start_matches('='),
+            None => continue,
+        };
+        let Some((key, value)) = assignment.split_once('=') else {
+            continue;
+        };
+        let var = key.rsplit('.').next().unwrap_or("");
+        if !matches!(var, "version" | "Version" | "gitVersion" | "buildVersion") {
+            continue;
+        }
+        let bare = value.strip_prefix('v').unwrap_or(value);
+        let looks_like_version = bare.starts_with(|c: char| c.is_ascii_digit())
+            && bare.contains('.')
+            && bare
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'));
+        if looks_like_version {
+            return Some(format!("v{bare}"));
+        }
+    }
+    None
 }
 
 /// A module's package: a versioned replacement takes its place; a local-directory replacement
@@ -487,6 +536,39 @@ mod tests {
                 .unwrap()
                 .go_version
                 .starts_with("go1.")
+        );
+    }
+
+    #[test]
+    fn ldflags_versions() {
+        assert_eq!(
+            version_from_ldflags("-s -w -X main.version=1.2.3 -X main.commit=abc").as_deref(),
+            Some("v1.2.3")
+        );
+        assert_eq!(
+            version_from_ldflags("-X 'github.com/x/y/internal/version.Version=v0.4.0-rc.1'")
+                .as_deref(),
+            Some("v0.4.0-rc.1")
+        );
+        assert_eq!(
+            version_from_ldflags("-X=k8s.io/component-base/version.gitVersion=v1.29.2").as_deref(),
+            Some("v1.29.2")
+        );
+        assert_eq!(
+            version_from_ldflags("-X main.version=dev -X main.Version=${VERSION}"),
+            None
+        );
+        assert_eq!(version_from_ldflags("-s -w"), None);
+        let info = parse_modinfo(
+            "path\texample.com/cmd\nmod\texample.com/cmd\t(devel)\t\nbuild\t-ldflags=\"-X main.version=2.0.1\"\n",
+        );
+        let p = &packages(&BuildInfo {
+            go_version: "go1.22.0".into(),
+            ..info
+        })[0];
+        assert_eq!(
+            (p.version.as_str(), p.purl.as_str()),
+            ("v2.0.1", "pkg:golang/example.com/cmd@v2.0.1")
         );
     }
 
