@@ -27,8 +27,7 @@ const MAX_SMALL_ENTRY: u64 = 1 << 20;
 const EXTENSIONS: &[&str] = &[".jar", ".war", ".ear", ".jpi", ".hpi"];
 
 fn is_archive(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    EXTENSIONS.iter().any(|e| lower.ends_with(e))
+    EXTENSIONS.iter().any(|e| super::ends_with_ci(name, e))
 }
 
 /// Finds Maven artifacts in Java archives.

@@ -82,6 +82,12 @@ pub(crate) fn parent_dir(path: &str) -> &str {
     }
 }
 
+/// Whether `s` ends with `suffix`, ASCII case-insensitively (byte-wise: never splits a character).
+pub(crate) fn ends_with_ci(s: &str, suffix: &str) -> bool {
+    let (s, suffix) = (s.as_bytes(), suffix.as_bytes());
+    s.len() >= suffix.len() && s[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+}
+
 /// The last path component.
 pub(crate) fn file_name(path: &str) -> &str {
     &path[path.rfind('/').map_or(0, |i| i + 1)..]
@@ -112,6 +118,13 @@ mod tests {
             "pkg:golang/github.com/a/b/c@v1.0.0%2Bincompatible"
         );
         assert_eq!(purl("pypi", None, "x", ""), "pkg:pypi/x");
+    }
+
+    #[test]
+    fn case_insensitive_suffix() {
+        assert!(ends_with_ci("A.JAR", ".jar"));
+        assert!(!ends_with_ci("jar", ".jar"));
+        assert!(!ends_with_ci("é.ja", ".jar"));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::io::{Cursor, Read};
 use drydock_image::Node;
 use drydock_image::tree::Kind;
 
-use super::{file_name, parent_dir, read_capped, warning};
+use super::{ends_with_ci, file_name, parent_dir, read_capped, warning};
 use crate::{Cataloger, Context, Package, PackageType, Warning};
 
 const NAME: &str = "python";
@@ -31,27 +31,19 @@ enum Role {
 }
 
 fn role(path: &str) -> Option<Role> {
+    // Called for every file of the image: no allocation.
     let name = file_name(path);
-    let dir = file_name(parent_dir(path)).to_ascii_lowercase();
-    let in_dist_info = dir.ends_with(".dist-info");
-    let in_egg_info = dir.ends_with(".egg-info");
+    let in_dir = |suffix: &str| ends_with_ci(file_name(parent_dir(path)), suffix);
     match name {
-        "METADATA" if in_dist_info => Some(Role::Metadata),
-        "PKG-INFO" if in_egg_info => Some(Role::Metadata),
+        "METADATA" if in_dir(".dist-info") => Some(Role::Metadata),
+        "PKG-INFO" if in_dir(".egg-info") => Some(Role::Metadata),
         "PKG-INFO" if parent_dir(path).ends_with(".egg/EGG-INFO") => Some(Role::Metadata),
-        "RECORD" if in_dist_info => Some(Role::Record),
-        "installed-files.txt" if in_egg_info => Some(Role::Record),
-        "direct_url.json" if in_dist_info => Some(Role::DirectUrl),
-        _ => {
-            let lower = name.to_ascii_lowercase();
-            if lower.ends_with(".egg-info") {
-                Some(Role::Metadata)
-            } else if lower.ends_with(".egg") {
-                Some(Role::EggZip)
-            } else {
-                None
-            }
-        }
+        "RECORD" if in_dir(".dist-info") => Some(Role::Record),
+        "installed-files.txt" if in_dir(".egg-info") => Some(Role::Record),
+        "direct_url.json" if in_dir(".dist-info") => Some(Role::DirectUrl),
+        _ if ends_with_ci(name, ".egg-info") => Some(Role::Metadata),
+        _ if ends_with_ci(name, ".egg") => Some(Role::EggZip),
+        _ => None,
     }
 }
 
@@ -101,7 +93,7 @@ impl drydock_image::FileVisitor for PythonCataloger {
         match role {
             Role::Metadata => match parse_metadata(&bytes) {
                 Ok(meta) => {
-                    let dir = if file_name(path).to_ascii_lowercase().ends_with(".egg-info") {
+                    let dir = if ends_with_ci(file_name(path), ".egg-info") {
                         path.to_string()
                     } else {
                         parent_dir(path).to_string()
