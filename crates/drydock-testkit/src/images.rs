@@ -37,12 +37,17 @@ pub fn cache_dir() -> PathBuf {
     cache.join("drydock").join("test-images")
 }
 
-/// The directory of the current build (`<cache_dir>/current`, resolved).
+/// The directory of the current build (`<cache_dir>/current`, resolved). `DRYDOCK_TEST_IMAGES` may
+/// also name one build directory itself (one holding `.complete`).
 ///
 /// Panics with "test images missing: run scripts/build-test-images" when it does not exist or the
 /// build did not complete.
 pub fn root() -> PathBuf {
-    let current = cache_dir().join("current");
+    let dir = cache_dir();
+    if dir.join(".complete").is_file() {
+        return dir;
+    }
+    let current = dir.join("current");
     let root = std::fs::canonicalize(&current)
         .unwrap_or_else(|_| panic!("{MISSING} (no {})", current.display()));
     if !root.join(".complete").is_file() {
