@@ -118,8 +118,16 @@ impl RegistryStore {
             what: &what,
         })?;
         let media_type = header(&resp, http::header::CONTENT_TYPE)
-            .map(|ct| ct.split(';').next().unwrap_or("").trim().to_string())
-            .filter(|m| !m.is_empty());
+            .map(|ct| {
+                ct.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            // Generic types (text/plain, application/octet-stream from simple servers) say nothing:
+            // the document's own mediaType or shape decides then.
+            .filter(|m| m.starts_with("application/vnd."));
         let announced =
             header(&resp, "docker-content-digest").and_then(|d| d.parse::<Digest>().ok());
         let bytes = read_limited(resp, SMALL_BLOB_LIMIT, &what)?;
