@@ -553,63 +553,71 @@ fn compile_pattern(pat: &str) -> Result<Vec<Pat>, ParseError> {
     Ok(out)
 }
 
-/// Whole-string match of a compiled pattern.
-fn glob_match(pat: &[Pat], s: &[char]) -> bool {
-    let (mut p, mut i) = (0usize, 0usize);
-    let (mut star_p, mut star_i) = (usize::MAX, 0usize);
-    while i < s.len() {
-        match pat.get(p) {
-            Some(Pat::Star) => {
-                star_p = p;
-                star_i = i;
-                p += 1;
-                continue;
+/// Every `k` such that the pattern matches `v[start..k]` exactly, ascending (an NFA walk,
+/// O(len · pattern)).
+fn match_ends(pat: &[Pat], v: &[char], start: usize) -> Vec<usize> {
+    let m = pat.len();
+    // Epsilon closure: a star may match nothing.
+    let close = |set: &mut Vec<bool>| {
+        for i in 0..m {
+            if set[i] && pat[i] == Pat::Star {
+                set[i + 1] = true;
             }
-            Some(Pat::Any) => {
-                p += 1;
-                i += 1;
-                continue;
-            }
-            Some(Pat::Lit(c)) if *c == s[i] => {
-                p += 1;
-                i += 1;
-                continue;
-            }
-            _ => {}
         }
-        if star_p != usize::MAX {
-            p = star_p + 1;
-            star_i += 1;
-            i = star_i;
-            continue;
+    };
+    let mut cur = vec![false; m + 1];
+    cur[0] = true;
+    close(&mut cur);
+    let mut ends = Vec::new();
+    if cur[m] {
+        ends.push(start);
+    }
+    for (k, &c) in v.iter().enumerate().skip(start) {
+        let mut next = vec![false; m + 1];
+        let mut any = false;
+        for i in 0..m {
+            if !cur[i] {
+                continue;
+            }
+            match pat[i] {
+                Pat::Star => next[i] = true,
+                Pat::Any => next[i + 1] = true,
+                Pat::Lit(l) if l == c => next[i + 1] = true,
+                Pat::Lit(_) => {}
+            }
         }
-        return false;
+        close(&mut next);
+        for &b in &next {
+            any |= b;
+        }
+        if !any {
+            break;
+        }
+        if next[m] {
+            ends.push(k + 1);
+        }
+        cur = next;
     }
-    while pat.get(p) == Some(&Pat::Star) {
-        p += 1;
-    }
-    p == pat.len()
+    ends
 }
 
 fn trim_pattern(value: &str, pat: &str, greedy: bool, prefix: bool) -> Result<String, ParseError> {
-    let v: Vec<char> = value.chars().collect();
-    let p = compile_pattern(pat)?;
-    let n = v.len();
-    let candidates: Vec<usize> = if greedy {
-        (0..=n).rev().collect()
-    } else {
-        (0..=n).collect()
-    };
-    for k in candidates {
-        if prefix {
-            if glob_match(&p, &v[..k]) {
-                return Ok(v[k..].iter().collect());
-            }
-        } else if glob_match(&p, &v[n - k..]) {
-            return Ok(v[..n - k].iter().collect());
-        }
+    let mut v: Vec<char> = value.chars().collect();
+    let mut p = compile_pattern(pat)?;
+    if !prefix {
+        // A suffix match is a prefix match of the reversed pattern on the reversed value.
+        v.reverse();
+        p.reverse();
     }
-    Ok(value.to_string())
+    let ends = match_ends(&p, &v, 0);
+    let Some(&k) = (if greedy { ends.last() } else { ends.first() }) else {
+        return Ok(value.to_string());
+    };
+    let mut rest: Vec<char> = v[k..].to_vec();
+    if !prefix {
+        rest.reverse();
+    }
+    Ok(rest.into_iter().collect())
 }
 
 fn replace_pattern(value: &str, pat: &str, repl: &str, all: bool) -> Result<String, ParseError> {
@@ -621,7 +629,7 @@ fn replace_pattern(value: &str, pat: &str, repl: &str, all: bool) -> Result<Stri
     while i <= v.len() {
         if !done {
             // Leftmost match, longest at that start (greedy `*`); empty matches count.
-            if let Some(k) = (i..=v.len()).rev().find(|&k| glob_match(&p, &v[i..k])) {
+            if let Some(&k) = match_ends(&p, &v, i).last() {
                 out.push_str(repl);
                 if !all {
                     done = true;
@@ -683,6 +691,18 @@ mod tests {
         assert_eq!(ex("${P#\\*}", &v).unwrap(), "/usr/local/bin");
         assert!(ex("${P#\\x}", &v).is_err());
         assert_eq!(ex("${E:#x}", &v).unwrap(), "");
+    }
+
+    #[test]
+    fn patterns_on_long_values() {
+        let long = "ab".repeat(5000);
+        let v = [("L", long.as_str())];
+        let t = std::time::Instant::now();
+        assert_eq!(ex("${L//a*b/x}", &v).unwrap(), "x");
+        assert_eq!(ex("${L//a?/x}", &v).unwrap(), "x".repeat(5000));
+        assert_eq!(ex("${L#*b}", &v).unwrap().len(), 9998);
+        assert_eq!(ex("${L%%a*}", &v).unwrap(), "");
+        assert!(t.elapsed().as_secs() < 5);
     }
 
     #[test]
