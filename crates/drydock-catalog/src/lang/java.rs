@@ -5,7 +5,7 @@
 //! too, to a fixed depth and within a byte budget, so a zip bomb cannot exhaust memory.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Cursor, Read};
+use std::io::Read;
 
 use drydock_image::Node;
 use drydock_image::tree::Kind;
@@ -95,13 +95,10 @@ pub struct Scan {
 impl Scan {
     /// Reads one archive; `display` names it in results (`outer.jar!/BOOT-INF/lib/x.jar`).
     pub fn archive(&mut self, bytes: Vec<u8>, display: &str, file: &str, depth: usize) {
-        let mut zip = match zip::ZipArchive::new(Cursor::new(bytes)) {
+        let mut zip = match super::open_zip(bytes, MAX_ENTRIES as u64) {
             Ok(z) => z,
             Err(e) => {
-                self.problems.push((
-                    display.to_string(),
-                    format!("not a readable zip archive: {e}"),
-                ));
+                self.problems.push((display.to_string(), e));
                 return;
             }
         };

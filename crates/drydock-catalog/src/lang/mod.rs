@@ -88,6 +88,44 @@ pub(crate) fn ends_with_ci(s: &str, suffix: &str) -> bool {
     s.len() >= suffix.len() && s[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
 }
 
+/// Opens an in-memory zip archive, first refusing one whose end records declare more than
+/// `max_entries` entries (the zip reader reserves memory per declared entry up front).
+pub(crate) fn open_zip(
+    bytes: Vec<u8>,
+    max_entries: u64,
+) -> Result<zip::ZipArchive<std::io::Cursor<Vec<u8>>>, String> {
+    if let Some(n) = zip_declared_entries(&bytes)
+        && n > max_entries
+    {
+        return Err(format!("declares {n} entries, more than {max_entries}"));
+    }
+    zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| format!("not a readable zip archive: {e}"))
+}
+
+/// The entry count an archive's end-of-central-directory record (or its zip64 record) declares.
+fn zip_declared_entries(b: &[u8]) -> Option<u64> {
+    const EOCD: &[u8] = b"PK\x05\x06";
+    const LOCATOR64: &[u8] = b"PK\x06\x07";
+    const EOCD64: &[u8] = b"PK\x06\x06";
+    let from = b.len().saturating_sub(22 + 65_535);
+    let eocd = (from..=b.len().checked_sub(22)?)
+        .rev()
+        .find(|&i| &b[i..i + 4] == EOCD)?;
+    let mut n = u64::from(u16::from_le_bytes([b[eocd + 10], b[eocd + 11]]));
+    if let Some(loc) = eocd.checked_sub(20)
+        && &b[loc..loc + 4] == LOCATOR64
+    {
+        let off =
+            usize::try_from(u64::from_le_bytes(b[loc + 8..loc + 16].try_into().ok()?)).ok()?;
+        if b.get(off..off + 4) == Some(EOCD64) {
+            let count = b.get(off + 32..off + 40)?;
+            n = n.max(u64::from_le_bytes(count.try_into().ok()?));
+        }
+    }
+    Some(n)
+}
+
 /// The last path component.
 pub(crate) fn file_name(path: &str) -> &str {
     &path[path.rfind('/').map_or(0, |i| i + 1)..]
@@ -118,6 +156,30 @@ mod tests {
             "pkg:golang/github.com/a/b/c@v1.0.0%2Bincompatible"
         );
         assert_eq!(purl("pypi", None, "x", ""), "pkg:pypi/x");
+    }
+
+    #[test]
+    fn zip64_entry_count_bomb_is_refused() {
+        // An empty zip64 archive whose records claim 2^40 entries.
+        let mut b = Vec::new();
+        b.extend_from_slice(b"PK\x06\x06");
+        b.extend_from_slice(&44u64.to_le_bytes()); // size of the record after this field
+        b.extend_from_slice(&[45, 0, 45, 0]); // versions
+        b.extend_from_slice(&[0; 8]); // disk numbers
+        b.extend_from_slice(&(1u64 << 40).to_le_bytes()); // entries on this disk
+        b.extend_from_slice(&(1u64 << 40).to_le_bytes()); // entries
+        b.extend_from_slice(&[0; 16]); // directory size and offset
+        b.extend_from_slice(b"PK\x06\x07");
+        b.extend_from_slice(&[0; 4]);
+        b.extend_from_slice(&0u64.to_le_bytes()); // zip64 record at 0
+        b.extend_from_slice(&1u32.to_le_bytes());
+        b.extend_from_slice(b"PK\x05\x06");
+        b.extend_from_slice(&[0; 4]);
+        b.extend_from_slice(&[0xff; 12]);
+        b.extend_from_slice(&[0; 2]);
+        assert_eq!(zip_declared_entries(&b), Some(1 << 40));
+        assert!(open_zip(b, 100_000).unwrap_err().contains("declares"));
+        assert!(open_zip(b"not a zip".to_vec(), 10).is_err());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! a `vcs_url` qualifier; both are joined to their METADATA by directory in `finish`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{Cursor, Read};
+use std::io::Read;
 
 use drydock_image::Node;
 use drydock_image::tree::Kind;
@@ -413,8 +413,7 @@ const MAX_ZIP_ENTRIES: usize = 100_000;
 /// The metadata inside a zipped `.egg` (`EGG-INFO/PKG-INFO`) or wheel (`*.dist-info/METADATA`);
 /// `Ok(None)` when it has none.
 pub fn parse_zip_metadata(bytes: Vec<u8>) -> Result<Option<Metadata>, String> {
-    let mut zip =
-        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| format!("not a readable zip: {e}"))?;
+    let mut zip = super::open_zip(bytes, MAX_ZIP_ENTRIES as u64)?;
     if zip.len() > MAX_ZIP_ENTRIES {
         return Err(format!(
             "{} entries, more than {MAX_ZIP_ENTRIES}",
