@@ -51,8 +51,7 @@ impl Subject {
         let reference = image.reference.as_ref();
         let name = reference
             .map(|r| r.to_string())
-            .or_else(|| image.local_name.clone())
-            .unwrap_or_else(|| image.spec.clone());
+            .unwrap_or_else(|| local_display_name(&image.spec, image.local_name.as_deref()));
         Subject {
             name,
             digest: Some(
@@ -80,6 +79,36 @@ impl Subject {
                 .map(|l| l.digest.to_string())
                 .collect(),
         }
+    }
+}
+
+/// A name for an image from a local source: its `ref.name`/repo tag when that is a full name,
+/// else `<file or directory name>:<tag>` (`oci:/x/app` with tag `latest` → `app:latest`).
+fn local_display_name(spec: &str, local_name: Option<&str>) -> String {
+    if let Some(n) = local_name.filter(|n| n.contains('/') || n.contains(':')) {
+        return n.to_string();
+    }
+    let path = ["oci:", "oci-archive:", "docker-archive:"]
+        .iter()
+        .find_map(|p| spec.strip_prefix(p))
+        .unwrap_or(spec);
+    // A `:TAG` suffix on the spec names the tag, not the file.
+    let (path, spec_tag) = match path.rsplit_once(':') {
+        Some((p, t)) if !p.is_empty() && !t.contains('/') => (p, Some(t)),
+        _ => (path, None),
+    };
+    let base = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(path);
+    let base = [".docker.tar", ".oci.tar", ".tar.gz", ".tgz", ".tar"]
+        .iter()
+        .find_map(|e| base.strip_suffix(e))
+        .unwrap_or(base);
+    match local_name.or(spec_tag) {
+        Some(tag) if !tag.is_empty() => format!("{base}:{tag}"),
+        _ => base.to_string(),
     }
 }
 
@@ -318,4 +347,23 @@ pub fn counts(packages: &[Package]) -> BTreeMap<crate::PackageType, usize> {
         *m.entry(p.kind).or_insert(0) += 1;
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_display_name;
+
+    #[test]
+    fn local_names() {
+        assert_eq!(
+            local_display_name("oci:/x/app", Some("latest")),
+            "app:latest"
+        );
+        assert_eq!(local_display_name("oci:/x/app/:v1", None), "app:v1");
+        assert_eq!(
+            local_display_name("docker-archive:/x/app.docker.tar", Some("t/app:1")),
+            "t/app:1"
+        );
+        assert_eq!(local_display_name("oci-archive:app.oci.tar", None), "app");
+    }
 }
