@@ -679,3 +679,18 @@ impl Ctx<'_> {
         vars
     }
 }
+
+/// The note for a cache cleaned too late: the first RUN after `after` (in the same list) that `cleans`.
+pub fn later_cleanup_note(
+    runs: &[&Instruction],
+    after: usize,
+    cleans: impl Fn(&Instruction) -> bool,
+) -> String {
+    match runs.iter().skip(after + 1).find(|r| cleans(r)) {
+        Some(r) => format!(
+            " (the cleanup on line {} runs in a later RUN: the bytes stay in this layer)",
+            r.span.start_line
+        ),
+        None => String::new(),
+    }
+}

@@ -482,7 +482,7 @@ fn ubi(name: &str, last: &str) -> BaseFacts {
     // Red Hat's language images run as user 1001.
     if let Some(v) = last.strip_prefix("python-") {
         f.user = Some("1001".into());
-        if v.len() >= 2 {
+        if v.len() >= 2 && v.bytes().all(|b| b.is_ascii_digit()) {
             f.python = Some(format!("{}.{}", &v[..1], &v[1..]));
         }
     } else if let Some(v) = last.strip_prefix("nodejs-") {

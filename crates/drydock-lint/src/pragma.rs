@@ -47,10 +47,19 @@ fn parse_text(text: &str) -> Option<(&'static str, bool, Vec<String>, String)> {
     }
     let r = rest.strip_prefix("ignore")?.trim_start();
     let r = r.strip_prefix('=')?.trim_start();
-    let (list, reason) = match r.find(char::is_whitespace) {
-        Some(i) => (&r[..i], r[i..].trim()),
-        None => (r, ""),
-    };
+    // The id list ends at the first whitespace that is not next to a comma (`DD001, DD002 reason`).
+    let mut end = r.len();
+    let mut prev = '=';
+    for (i, c) in r.char_indices() {
+        if c.is_whitespace() && prev != ',' && !r[i..].trim_start().starts_with(',') {
+            end = i;
+            break;
+        }
+        if !c.is_whitespace() {
+            prev = c;
+        }
+    }
+    let (list, reason) = (&r[..end], r[end..].trim());
     let ids = list
         .split(',')
         .map(str::trim)
@@ -154,6 +163,10 @@ mod tests {
         assert!(g);
         assert_eq!(ids, ["DD049"]);
         assert!(parse_text("drydockignore=DD1").is_none());
+        let (_, _, ids, reason) =
+            parse_text("drydock ignore=DD001, DD002 ,DD003 the reason").unwrap();
+        assert_eq!(ids, ["DD001", "DD002", "DD003"]);
+        assert_eq!(reason, "the reason");
         assert!(parse_text("just a comment").is_none());
         assert!(parse_text("drydock ignore").is_none());
     }

@@ -1,11 +1,12 @@
-use crate::ctx::{Ctx, Sink, cache_mount_covers, removes_path, run_commands};
+use crate::ctx::{Ctx, Sink, cache_mount_covers, later_cleanup_note, removes_path, run_commands};
 use crate::pkg;
-use drydock_dockerfile::ast::InstructionKind;
+use drydock_dockerfile::ast::{Instruction, InstructionKind};
 
 crate::rules::declare_rule! {
     /// ## What it does
     /// Flags `apk add` in the final image without `--no-cache`, unless the same RUN removes
-    /// `/var/cache/apk` or mounts it as a cache/tmpfs.
+    /// `/var/cache/apk` or mounts it as a cache/tmpfs. Cleanup in a later RUN is reported too (the message
+    /// names its line): the bytes stay in the earlier layer.
     ///
     /// ## Why is this bad?
     /// The APKINDEX and downloaded packages stay in the layer: a few megabytes on an image chosen for being
@@ -28,24 +29,35 @@ crate::rules::declare_rule! {
     check: check,
 }
 
+fn cleans(ins: &Instruction) -> bool {
+    run_commands(ins).iter().any(|c| {
+        removes_path(c, &["/var/cache/apk"])
+            || (c.program() == Some("apk") && c.argv().get(1).map(String::as_str) == Some("cache"))
+    })
+}
+
 fn check(ctx: &Ctx<'_>, out: &mut Sink) {
-    for ins in ctx.final_image_instructions() {
-        if ins.kind != InstructionKind::Run || cache_mount_covers(ins, &["/var/cache/apk"]) {
+    let runs: Vec<&Instruction> = ctx
+        .final_image_instructions()
+        .into_iter()
+        .filter(|i| i.kind == InstructionKind::Run)
+        .collect();
+    for (n, ins) in runs.iter().enumerate() {
+        if cache_mount_covers(ins, &["/var/cache/apk"]) || cleans(ins) {
             continue;
         }
-        let cmds = run_commands(ins);
-        if cmds.iter().any(|c| removes_path(c, &["/var/cache/apk"])) {
-            continue;
-        }
-        let bad = cmds
+        let bad = run_commands(ins)
             .iter()
             .filter_map(pkg::parse)
             .any(|p| p.manager == "apk" && p.sub == "add" && !p.has_opt(&["--no-cache"]));
         if bad {
+            let note = later_cleanup_note(&runs, n, cleans);
             out.emit(
                 &RULE,
                 ins.span,
-                "`apk add` without `--no-cache` leaves the package index in this layer",
+                format!(
+                    "`apk add` without `--no-cache` leaves the package index in this layer{note}"
+                ),
             );
         }
     }

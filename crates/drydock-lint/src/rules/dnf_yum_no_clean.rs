@@ -5,7 +5,9 @@ use drydock_dockerfile::ast::InstructionKind;
 crate::rules::declare_rule! {
     /// ## What it does
     /// Flags `dnf`, `yum`, `microdnf` or `zypper` installs in the final image without a `clean all`
-    /// (`zypper clean`) or removal of `/var/cache/{dnf,yum}` in the same RUN, or a cache mount there.
+    /// (`zypper clean`) or removal of `/var/cache/{dnf,yum}` after it in the same RUN, or a cache mount
+    /// there. A clean in a later RUN does not count (the bytes stay in the earlier layer); the message
+    /// names its line.
     ///
     /// ## Why is this bad?
     /// Repository metadata and downloaded RPMs stay in the layer: often 100+ MB on UBI and Fedora bases.
@@ -27,19 +29,37 @@ crate::rules::declare_rule! {
     check: check,
 }
 
+fn cleans(ins: &drydock_dockerfile::ast::Instruction) -> bool {
+    run_commands(ins).iter().any(|c| {
+        removes_path(
+            c,
+            &[
+                "/var/cache/dnf",
+                "/var/cache/yum",
+                "/var/cache/zypp",
+                "/var/cache/libdnf5",
+            ],
+        ) || pkg::parse(c)
+            .is_some_and(|p| p.sub == "clean" && p.manager != "pip" && p.manager != "npm")
+    })
+}
+
 fn check(ctx: &Ctx<'_>, out: &mut Sink) {
-    for ins in ctx.final_image_instructions() {
-        if ins.kind != InstructionKind::Run
-            || cache_mount_covers(
-                ins,
-                &[
-                    "/var/cache/dnf",
-                    "/var/cache/yum",
-                    "/var/cache/zypp",
-                    "/var/cache/libdnf5",
-                ],
-            )
-        {
+    let runs: Vec<_> = ctx
+        .final_image_instructions()
+        .into_iter()
+        .filter(|i| i.kind == InstructionKind::Run)
+        .collect();
+    for (n, &ins) in runs.iter().enumerate() {
+        if cache_mount_covers(
+            ins,
+            &[
+                "/var/cache/dnf",
+                "/var/cache/yum",
+                "/var/cache/zypp",
+                "/var/cache/libdnf5",
+            ],
+        ) {
             continue;
         }
         let cmds = run_commands(ins);
@@ -71,10 +91,13 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
                 } else {
                     format!("{mgr} clean all")
                 };
+                let note = crate::ctx::later_cleanup_note(&runs, n, cleans);
                 out.emit(
                     &RULE,
                     ins.span,
-                    format!("`{mgr}` leaves its cache in this layer; end the RUN with `&& {fix}`"),
+                    format!(
+                        "`{mgr}` leaves its cache in this layer; end the RUN with `&& {fix}`{note}"
+                    ),
                 );
             }
         }

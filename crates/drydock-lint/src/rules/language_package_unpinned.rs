@@ -133,7 +133,7 @@ fn npm_pinned(a: &str) -> bool {
         return l.contains('#');
     }
     // `name@version` or `@scope/name@version`.
-    l[1..].contains('@')
+    l.chars().skip(1).any(|c| c == '@')
 }
 
 fn npm_unpinned(argv: &[String]) -> Vec<String> {

@@ -6,7 +6,9 @@ crate::rules::declare_rule! {
     /// ## What it does
     /// Flags `pip install` (`pip`, `pip3`, `python -m pip`) in the final image without `--no-cache-dir`,
     /// unless `PIP_NO_CACHE_DIR` is switched on (by `ENV` in the stage chain, on the command, or by an
-    /// earlier `export` in the same RUN), the pip cache is a cache/tmpfs mount, or the RUN removes it.
+    /// earlier `export` in the same RUN), the pip cache is a cache/tmpfs mount, or the RUN removes it
+    /// (`rm -rf /root/.cache`, `pip cache purge`). Removal in a later RUN does not count: the bytes stay in
+    /// the earlier layer, and the message says so.
     ///
     /// ## Why is this bad?
     /// pip keeps every downloaded wheel in `~/.cache/pip`: often larger than the installed packages.
@@ -28,11 +30,21 @@ crate::rules::declare_rule! {
     check: check,
 }
 
+fn cleans(ins: &drydock_dockerfile::ast::Instruction) -> bool {
+    run_commands(ins).iter().any(|c| {
+        removes_path(c, &["/root/.cache", "~/.cache", "$HOME/.cache"])
+            || (c.program().is_some_and(|p| p.starts_with("pip"))
+                && c.argv().get(1).map(String::as_str) == Some("cache"))
+    })
+}
+
 fn check(ctx: &Ctx<'_>, out: &mut Sink) {
-    for ins in ctx.final_image_instructions() {
-        if ins.kind != InstructionKind::Run {
-            continue;
-        }
+    let runs: Vec<_> = ctx
+        .final_image_instructions()
+        .into_iter()
+        .filter(|i| i.kind == InstructionKind::Run)
+        .collect();
+    for (n, &ins) in runs.iter().enumerate() {
         let env = ctx.stage_env(ins.stage);
         let mut off = env.get("PIP_NO_CACHE_DIR").is_some_and(|v| truthy(v));
         if env.get("PIP_NO_CACHE_DIR").is_some_and(|v| !truthy(v)) {
@@ -45,13 +57,10 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
         {
             continue;
         }
-        let cmds = run_commands(ins);
-        if cmds
-            .iter()
-            .any(|c| removes_path(c, &["/root/.cache", "~/.cache", "$HOME/.cache"]))
-        {
+        if cleans(ins) {
             continue;
         }
+        let cmds = run_commands(ins);
         let mut exported = off;
         let mut bad = false;
         for c in &cmds {
@@ -82,10 +91,11 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
             }
         }
         if bad {
+            let note = crate::ctx::later_cleanup_note(&runs, n, cleans);
             out.emit(
                 &RULE,
                 ins.span,
-                "`pip install` keeps its download cache in this layer; add `--no-cache-dir`",
+                format!("`pip install` keeps its download cache in this layer; add `--no-cache-dir`{note}"),
             );
         }
     }
