@@ -28,10 +28,39 @@ impl BlobCache {
         if opts.no_cache {
             return None;
         }
-        opts.cache_dir
+        let cache = opts
+            .cache_dir
             .clone()
             .or_else(default_root)
-            .map(BlobCache::at)
+            .map(BlobCache::at)?;
+        cache.sweep_stale_temporaries();
+        Some(cache)
+    }
+
+    /// Removes temporary files a killed run left behind (older than a day, so never a live download).
+    /// Done once per process and cache.
+    fn sweep_stale_temporaries(&self) {
+        static SWEPT: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+        let Ok(mut swept) = SWEPT.lock() else { return };
+        if swept.contains(&self.root) {
+            return;
+        }
+        swept.push(self.root.clone());
+        let dir = self.root.join("blobs").join("sha256");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return;
+        };
+        let day = std::time::Duration::from_secs(24 * 3600);
+        for entry in entries.flatten() {
+            let stale = entry.file_name().to_string_lossy().starts_with(".tmp-")
+                && entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > day));
+            if stale {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
     }
 
     /// A cache rooted at `root` (blobs live under `root/blobs`).
@@ -320,5 +349,35 @@ mod tests {
         std::fs::write(cache.path_of(&d.digest), b"config jsoN").unwrap();
         assert!(cache.read_small(&d, 1 << 20).is_none());
         assert!(!cache.path_of(&d.digest).exists());
+    }
+
+    #[test]
+    fn stale_temporaries_are_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = dir.path().join("blobs/sha256");
+        std::fs::create_dir_all(&blobs).unwrap();
+        let old = std::fs::File::create(blobs.join(".tmp-old")).unwrap();
+        old.set_modified(
+            std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 24 * 3600),
+        )
+        .unwrap();
+        std::fs::write(blobs.join(".tmp-live"), b"downloading").unwrap();
+        let opts = OpenOptions {
+            cache_dir: Some(dir.path().to_path_buf()),
+            ..Default::default()
+        };
+        assert!(BlobCache::from_options(&opts).is_some());
+        assert!(!blobs.join(".tmp-old").exists());
+        assert!(
+            blobs.join(".tmp-live").exists(),
+            "a live download is left alone"
+        );
+        assert!(
+            BlobCache::from_options(&OpenOptions {
+                no_cache: true,
+                ..opts
+            })
+            .is_none()
+        );
     }
 }

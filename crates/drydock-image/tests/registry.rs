@@ -505,6 +505,24 @@ fn stub_500_then_success_is_retried() {
 }
 
 #[test]
+fn stub_hangup_without_answer_is_retried() {
+    let (_tmp, stub, clean) = stub_setup("hangup\n");
+    stub.fault("/manifests/latest", 2, FaultKind::Hangup);
+    let image = open(&format!("{}/stub/app:latest", stub.host()), &no_cache()).unwrap();
+    assert_eq!(image.manifest_digest, clean.manifest_digest);
+    let hits = stub
+        .requests()
+        .iter()
+        .filter(|r| r.target.ends_with("/manifests/latest"))
+        .count();
+    assert_eq!(hits, 1 + 3, "clean open, two hang-ups, one answer");
+
+    stub.fault("/manifests/latest", usize::MAX, FaultKind::Hangup);
+    let err = open(&format!("{}/stub/app:latest", stub.host()), &no_cache()).unwrap_err();
+    assert!(err.to_string().contains("after 4 attempts"), "{err}");
+}
+
+#[test]
 fn stub_429_with_retry_after_waits() {
     let (_tmp, stub, clean) = stub_setup("rate limit\n");
     stub.fault("/manifests/latest", 1, FaultKind::RetryAfter(429, 1));

@@ -782,6 +782,8 @@ pub enum FaultKind {
     Truncate,
     /// Answer `307` to the same path on this base URL (e.g. `http://localhost:PORT`).
     Redirect(String),
+    /// Close the connection without answering (a reset by a proxy or load balancer).
+    Hangup,
 }
 
 /// A fault for the next `times` requests whose path contains `path_contains`.
@@ -893,6 +895,10 @@ fn stub_handle(state: &StubState, conn: &mut TcpStream, req: Logged) {
         Some(FaultKind::Status(code)) => return respond(conn, *code, &[], b"{}"),
         Some(FaultKind::RetryAfter(code, secs)) => {
             return respond(conn, *code, &[("Retry-After", secs.to_string())], b"{}");
+        }
+        Some(FaultKind::Hangup) => {
+            let _ = conn.shutdown(Shutdown::Both);
+            return;
         }
         Some(FaultKind::Redirect(base)) => {
             return respond(
