@@ -618,6 +618,30 @@ fn resolve_location(current: &str, location: &str) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn plain_http_only_where_allowed() {
+        let opts = OpenOptions {
+            insecure_registries: vec!["registry.internal:5000".into()],
+            ..Default::default()
+        };
+        let client = |r: &str| Client::with_cert_dirs(&r.parse().unwrap(), &opts, &[]);
+        assert!(client("registry.internal:5000/team/app").plain_http);
+        assert!(client("127.0.0.1:5000/team/app").plain_http);
+        assert!(client("localhost/app").plain_http);
+        assert!(!client("registry.internal:5001/team/app").plain_http);
+        assert!(!client("ghcr.io/team/app").plain_http);
+        // HTTPS-only registries are decided without touching the network; Docker Hub's API host is used.
+        let hub = client("alpine");
+        assert_eq!(hub.base(), "https://registry-1.docker.io");
+        assert_eq!(hub.registry(), "docker.io");
+        assert!(!hub.plain_http_allowed("http://cdn.example/blob"));
+        assert!(hub.plain_http_allowed("http://127.0.0.1:9/blob"));
+        assert!(
+            client("registry.internal:5001/x")
+                .plain_http_allowed("http://registry.internal:5000/x")
+        );
+    }
+
     fn tiny_registry_image(reg: &drydock_testkit::registry::Registry, dir: &std::path::Path) {
         let layout = drydock_testkit::registry::tiny_layout(dir, "amd64", "tls\n");
         reg.push_layout(&layout, "tls/app:1", drydock_testkit::registry::Format::Oci);
