@@ -610,3 +610,83 @@ fn conformance_syft_distroless_rootfs() {
     }
     assert!(cat.os.as_ref().and_then(|o| o.id.as_deref()).is_some());
 }
+
+/// The CBL-Mariner SQLite rpmdb through the whole pipeline: every package but the signing keys,
+/// purls in the os-release namespace with the distro, and files owned.
+#[test]
+fn conformance_gorpmdb_sqlite_catalog() {
+    let bytes = read("go-rpmdb/testdata/cbl-mariner-2.0/rpmdb.sqlite");
+    let headers: Vec<rpm::RpmPackage> = rpm::read_db(&bytes)
+        .unwrap()
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let cat = catalog(&[
+        ("/var/lib/rpm/rpmdb.sqlite", bytes),
+        (
+            "/etc/os-release",
+            b"ID=mariner\nVERSION_ID=\"2.0\"\n".to_vec(),
+        ),
+    ]);
+    assert!(cat.warnings.is_empty(), "{:?}", cat.warnings);
+    let mut want: Vec<(String, String, String)> = headers
+        .iter()
+        .filter(|h| h.name != "gpg-pubkey")
+        .map(|h| (h.name.clone(), rpm::full_version(h), h.arch.clone()))
+        .collect();
+    want.sort();
+    let got: Vec<(String, String, String)> = cat
+        .packages
+        .iter()
+        .map(|p| {
+            (
+                p.name.clone(),
+                p.version.clone(),
+                p.arch.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+    let curl = cat.packages.iter().find(|p| p.name == "curl").unwrap();
+    assert_eq!(
+        curl.purl,
+        "pkg:rpm/mariner/curl@7.76.0-6.cm2?arch=x86_64&distro=mariner-2.0&upstream=curl-7.76.0-6.cm2.src.rpm"
+    );
+    assert_eq!(curl.source_name.as_deref(), Some("curl"));
+    assert_eq!(curl.license_expression.as_deref(), Some("MIT"));
+    let exp = json("go-rpmdb/expected.json");
+    let n_files = exp["Mariner2CurlInstalledFiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["Mode"].as_u64().unwrap() & 0o170000 != 0o040000)
+        .count();
+    assert_eq!(curl.files.len(), n_files);
+}
+
+/// Two rpmdb files in one image: the one written last is the live database, reported once.
+#[test]
+fn conformance_rpm_live_database_wins() {
+    let ndb = read("go-rpmdb/testdata/sle15-bci/Packages.db");
+    let bdb = read("go-rpmdb/testdata/libuuid/Packages");
+    let cat = catalog(&[
+        ("/var/lib/rpm/Packages", bdb.clone()),
+        ("/usr/lib/sysimage/rpm/Packages.db", ndb.clone()),
+    ]);
+    // Same layer: the newer backend (NDB) wins.
+    assert_eq!(cat.packages.len(), 35);
+    assert!(
+        cat.packages
+            .iter()
+            .all(|p| p.locations[0] == "/usr/lib/sysimage/rpm/Packages.db")
+    );
+    // A broken preferred database falls back to the other, with a warning.
+    let cat = catalog(&[
+        ("/var/lib/rpm/Packages", bdb),
+        ("/usr/lib/sysimage/rpm/Packages.db", ndb[..5000].to_vec()),
+    ]);
+    assert_eq!(cat.packages.len(), 1);
+    assert_eq!(cat.packages[0].name, "libuuid");
+    assert_eq!(cat.warnings.len(), 1);
+    assert_eq!(cat.warnings[0].path, "/usr/lib/sysimage/rpm/Packages.db");
+}

@@ -1,6 +1,6 @@
 //! rpm: the rpmdb in any of its three formats — SQLite `rpmdb.sqlite` (Fedora 33+, RHEL 9),
 //! NDB `Packages.db` (SUSE) and Berkeley DB `Packages` (older) — under `/var/lib/rpm` or
-//! `/usr/lib/sysimage/rpm`. Each yields header blobs that [`header::parse`] reads.
+//! `/usr/lib/sysimage/rpm` (or old SUSE's `/usr/share/rpm`). Each yields header blobs that [`header::parse`] reads.
 
 use std::io::Read;
 
@@ -18,9 +18,10 @@ pub mod ndb;
 pub use header::RpmPackage;
 
 const NAME: &str = "rpm";
-const DIRS: [&str; 2] = ["/var/lib/rpm/", "/usr/lib/sysimage/rpm/"];
-/// Database files by preference: when a directory holds several (a half-done migration), rpm uses
-/// the newest backend.
+/// Where rpm keeps its database: the classic place, the "sysimage" one (SUSE, Fedora 36+) and
+/// old SUSE releases' `/usr/share/rpm`.
+const DIRS: [&str; 3] = ["/var/lib/rpm/", "/usr/lib/sysimage/rpm/", "/usr/share/rpm/"];
+/// Database files, newest backend first.
 const FILES: [&str; 3] = ["rpmdb.sqlite", "Packages.db", "Packages"];
 const DB_LIMIT: u64 = 1 << 30;
 
@@ -134,11 +135,17 @@ pub fn purl(os: Option<&OsRelease>, p: &RpmPackage) -> String {
         .to_string()
 }
 
+/// One rpmdb file met during the walk, already parsed (so its bytes are not kept).
+struct Found {
+    path: String,
+    layer: usize,
+    parsed: Result<Vec<Result<RpmPackage, header::HeaderError>>, String>,
+}
+
 /// The rpm cataloger.
 #[derive(Default)]
 pub struct Rpm {
-    /// (path, bytes) of every rpmdb file met; the preferred one per directory is read at the end.
-    dbs: Vec<(String, Vec<u8>)>,
+    found: Vec<Found>,
     warnings: Vec<Warning>,
 }
 
@@ -165,15 +172,14 @@ impl FileVisitor for Rpm {
         node.kind == Kind::File && split(path).is_some()
     }
 
-    fn visit(&mut self, path: &str, _node: &Node, content: &mut dyn Read) -> std::io::Result<()> {
-        match read_limited(content, DB_LIMIT) {
-            Ok(b) => self.dbs.push((path.to_string(), b)),
-            Err(message) => self.warnings.push(Warning {
-                cataloger: NAME,
-                path: path.to_string(),
-                message,
-            }),
-        }
+    fn visit(&mut self, path: &str, node: &Node, content: &mut dyn Read) -> std::io::Result<()> {
+        let parsed =
+            read_limited(content, DB_LIMIT).and_then(|b| read_db(&b).map_err(|e| e.to_string()));
+        self.found.push(Found {
+            path: path.to_string(),
+            layer: node.layer,
+            parsed,
+        });
         Ok(())
     }
 }
@@ -183,30 +189,31 @@ impl Cataloger for Rpm {
         NAME
     }
 
+    /// A system has one rpmdb. When several files are met (a left-over old backend, or both
+    /// `/var/lib/rpm` and `/usr/lib/sysimage/rpm` as real directories), the one written last (highest
+    /// layer) is the live one, the newest backend winning a tie; the next is tried if it is unreadable.
     fn finish(mut self: Box<Self>, ctx: &Context) -> (Vec<Package>, Vec<Warning>) {
         let mut out = Vec::new();
-        let mut dbs = std::mem::take(&mut self.dbs);
-        dbs.sort_by_key(|(p, _)| split(p));
-        let mut done_dirs: Vec<&str> = Vec::new();
-        for (path, bytes) in &dbs {
-            let Some((dir, _)) = split(path) else {
-                continue;
-            };
-            if done_dirs.contains(&dir) {
-                continue;
-            }
-            let packages = match read_db(bytes) {
+        let mut found = std::mem::take(&mut self.found);
+        found.sort_by_key(|f| {
+            (
+                std::cmp::Reverse(f.layer),
+                split(&f.path).map(|(_, i)| i),
+                f.path.clone(),
+            )
+        });
+        for f in found {
+            let packages = match f.parsed {
                 Ok(p) => p,
-                Err(e) => {
+                Err(message) => {
                     self.warnings.push(Warning {
                         cataloger: NAME,
-                        path: path.clone(),
-                        message: e.to_string(),
+                        path: f.path,
+                        message,
                     });
                     continue;
                 }
             };
-            done_dirs.push(dir);
             let mut bad = 0usize;
             for r in packages {
                 let Ok(rp) = r else {
@@ -217,15 +224,16 @@ impl Cataloger for Rpm {
                 if rp.name == "gpg-pubkey" {
                     continue;
                 }
-                out.push(to_package(&rp, path, ctx));
+                out.push(to_package(&rp, &f.path, ctx));
             }
             if bad > 0 {
                 self.warnings.push(Warning {
                     cataloger: NAME,
-                    path: path.clone(),
+                    path: f.path,
                     message: format!("{bad} package headers could not be read"),
                 });
             }
+            break;
         }
         (out, self.warnings)
     }
