@@ -405,6 +405,15 @@ pub struct Healthcheck {
     pub retries: Option<String>,
 }
 
+impl Mount {
+    /// Whether the mount is read-only: as given, else BuildKit's default (cache and tmpfs writable,
+    /// bind/secret/ssh read-only).
+    pub fn is_readonly(&self) -> bool {
+        self.readonly
+            .unwrap_or(!matches!(self.kind.as_str(), "cache" | "tmpfs"))
+    }
+}
+
 impl Heredoc {
     /// The body as the build uses it: with `<<-`, leading tabs removed from every line.
     pub fn effective_content(&self) -> String {

@@ -233,6 +233,9 @@ mod tests {
         assert_eq!(m.target.as_deref(), Some("/root/.cache"));
         assert_eq!(m.sharing.as_deref(), Some("locked"));
         assert_eq!(m.id.as_deref(), Some("pip"));
+        assert!(!m.is_readonly());
+        assert!(parse_mount("target=/src").unwrap().is_readonly());
+        assert!(!parse_mount("target=/src,rw").unwrap().is_readonly());
     }
 
     #[test]
