@@ -135,3 +135,19 @@ mod tests {
         assert!(!digest_well_formed("md5:abc"));
     }
 }
+
+/// A reference shortened for messages: the digest cut to its first 12 hex digits.
+pub fn display(reference: &str) -> String {
+    match reference.split_once('@') {
+        Some((name, digest)) => {
+            let (alg, hex) = digest.split_once(':').unwrap_or(("", digest));
+            let short: String = hex.chars().take(12).collect();
+            if hex.chars().count() > 12 {
+                format!("{name}@{alg}:{short}…")
+            } else {
+                reference.to_string()
+            }
+        }
+        None => reference.to_string(),
+    }
+}

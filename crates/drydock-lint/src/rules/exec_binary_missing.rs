@@ -66,7 +66,7 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
             {
                 continue;
             }
-            let base = sv.root_image.clone().unwrap_or_default();
+            let base = crate::imageref::display(sv.root_image.as_deref().unwrap_or_default());
             out.emit_with_source(
                 &RULE,
                 ins.span,

@@ -64,10 +64,8 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
     let Some(fin) = ctx.final_stage() else { return };
     let Some(facts) = &fin.facts else { return };
     if facts.runs_as_root() == Some(true) {
-        let base = fin
-            .root_image
-            .clone()
-            .unwrap_or_else(|| fin.stage.from.image.clone());
+        let base =
+            crate::imageref::display(fin.root_image.as_deref().unwrap_or(&fin.stage.from.image));
         out.emit_with_source(
             &RULE,
             fin.stage.from.span,

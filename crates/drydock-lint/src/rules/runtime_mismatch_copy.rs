@@ -114,8 +114,8 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
                 } else {
                     "a Python environment"
                 },
-                src.root_image.clone().unwrap_or_default(),
-                dst.root_image.clone().unwrap_or_default(),
+                crate::imageref::display(src.root_image.as_deref().unwrap_or_default()),
+                crate::imageref::display(dst.root_image.as_deref().unwrap_or_default()),
                 problems.join(" and ")
             ),
             Some(&sources_text),

@@ -39,7 +39,7 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
         if ctx.stage_may_provide(Some(si), "/bin/sh", false) {
             continue;
         }
-        let base = sv.root_image.clone().unwrap_or_default();
+        let base = crate::imageref::display(sv.root_image.as_deref().unwrap_or_default());
         for ins in ctx.stage_instructions(sv.stage) {
             let what = match (&ins.kind, &ins.args) {
                 (InstructionKind::Run, Args::Shell(_)) => "RUN in shell form",
