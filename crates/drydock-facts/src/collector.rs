@@ -140,10 +140,26 @@ impl FactsCollector {
         if SH_PATHS.contains(&path) && node.size <= SCAN_LIMIT {
             return Some(Want::ShProbe);
         }
-        if self.program_paths.contains(path) || self.program_names.contains(name) {
+        if self.program_paths.contains(path)
+            || (node.mode & 0o111 != 0 && self.names_program(path, name))
+        {
             return Some(Want::Shebang);
         }
         None
+    }
+
+    /// Whether a file name is one of the config's programs, or a versioned real file behind one
+    /// (`python3` is usually a symlink to `python3.11`).
+    fn names_program(&self, path: &str, name: &str) -> bool {
+        let in_bin = matches!(base_name(parent(path)), "bin" | "sbin");
+        self.program_names.contains(name)
+            || (in_bin
+                && name.split_once('.').is_some_and(|(stem, rest)| {
+                    stem.len() >= 3
+                        && !rest.is_empty()
+                        && rest.chars().all(|c| c.is_ascii_digit() || c == '.')
+                        && self.program_names.contains(stem)
+                }))
     }
 
     fn keep_small(&mut self, path: &str, content: &mut dyn Read) -> std::io::Result<()> {
@@ -606,10 +622,24 @@ pub(crate) mod tests {
         cfg.config.env = vec!["PATH=/usr/local/bin:/usr/bin".into()];
         let mut c = FactsCollector::new(&cfg);
         assert!(c.wants("/usr/local/bin/docker-entrypoint.sh", &file(10)));
-        assert!(c.wants("/docker-entrypoint.sh", &file(10)));
+        let mut exe = file(10);
+        exe.mode = 0o755;
+        assert!(c.wants("/docker-entrypoint.sh", &exe));
+        assert!(!c.wants("/docker-entrypoint.sh", &file(10)));
+        let mut py = ImageConfig::default();
+        py.config.cmd = Some(vec!["python3".into()]);
+        let py = FactsCollector::new(&py);
+        let mut exe = file(10);
+        exe.mode = 0o755;
+        assert!(py.wants("/usr/bin/python3.11", &exe));
+        assert!(!py.wants("/usr/bin/python3.11", &file(10)));
+        assert!(!py.wants("/var/lib/dpkg/info/python3.11.postinst", &exe));
+        assert!(!py.wants("/usr/share/lintian/overrides/python3", &file(10)));
+        assert!(!py.wants("/usr/bin/python3-config", &file(10)));
+        assert!(!py.wants("/usr/bin/pydoc3.11", &file(10)));
         c.visit(
             "/docker-entrypoint.sh",
-            &file(10),
+            &exe,
             &mut &b"#!/bin/bash\nset -e\n"[..],
         )
         .unwrap();
