@@ -108,6 +108,22 @@ pub fn digest_well_formed(d: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+/// A reference shortened for messages: the digest cut to its first 12 hex digits.
+pub fn display(reference: &str) -> String {
+    match reference.split_once('@') {
+        Some((name, digest)) => {
+            let (alg, hex) = digest.split_once(':').unwrap_or(("", digest));
+            let short: String = hex.chars().take(12).collect();
+            if hex.chars().count() > 12 {
+                format!("{name}@{alg}:{short}…")
+            } else {
+                reference.to_string()
+            }
+        }
+        None => reference.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,25 +145,16 @@ mod tests {
     }
 
     #[test]
+    fn display_shortens_digests() {
+        let d = format!("python:3@sha256:{}", "a".repeat(64));
+        assert_eq!(display(&d), "python:3@sha256:aaaaaaaaaaaa…");
+        assert_eq!(display("python:3"), "python:3");
+    }
+
+    #[test]
     fn digest_check() {
         assert!(digest_well_formed(&format!("sha256:{}", "a".repeat(64))));
         assert!(!digest_well_formed(&format!("sha256:{}", "A".repeat(64))));
         assert!(!digest_well_formed("md5:abc"));
-    }
-}
-
-/// A reference shortened for messages: the digest cut to its first 12 hex digits.
-pub fn display(reference: &str) -> String {
-    match reference.split_once('@') {
-        Some((name, digest)) => {
-            let (alg, hex) = digest.split_once(':').unwrap_or(("", digest));
-            let short: String = hex.chars().take(12).collect();
-            if hex.chars().count() > 12 {
-                format!("{name}@{alg}:{short}…")
-            } else {
-                reference.to_string()
-            }
-        }
-        None => reference.to_string(),
     }
 }
