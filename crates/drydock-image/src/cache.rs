@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 
 use crate::blob::VerifyingReader;
 use crate::digest::Digest;
-use crate::error::{Error, Result};
+#[cfg(test)]
+use crate::error::Error;
 use crate::image::OpenOptions;
 use crate::oci::Descriptor;
 
@@ -155,24 +156,6 @@ impl BlobCache {
             }),
             Err(_) => Box::new(verified),
         }
-    }
-
-    /// Downloads a blob fully into the cache (verified), then returns it opened from there.
-    pub fn fetch(
-        &self,
-        desc: &Descriptor,
-        download: Box<dyn Read + Send + '_>,
-    ) -> Result<Box<dyn Read + Send + 'static>> {
-        let mut tee = self.tee(desc, download);
-        io::copy(&mut tee, &mut io::sink())
-            .map_err(|e| Error::io(format!("downloading blob {}", desc.digest), e))?;
-        self.open(desc).ok_or_else(|| {
-            Error::NotFound(format!(
-                "blob {} in the cache {}",
-                desc.digest,
-                self.root.display()
-            ))
-        })
     }
 
     fn temp_file(&self, digest: &Digest) -> io::Result<BufWriter<tempfile::NamedTempFile>> {

@@ -181,9 +181,8 @@ impl Client {
             attempt += 1;
             let resp = match self.send_following(&url, req) {
                 Ok(r) => r,
-                Err(Failure::Transient(reason)) if attempt < MAX_ATTEMPTS => {
+                Err(Failure::Transient(_)) if attempt < MAX_ATTEMPTS => {
                     std::thread::sleep(backoff(attempt));
-                    let _ = reason;
                     continue;
                 }
                 Err(Failure::Transient(reason)) => {
