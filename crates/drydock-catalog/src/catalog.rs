@@ -200,6 +200,11 @@ pub fn catalog_with(
         packages.extend(p);
         warnings.extend(w);
     }
+    // File lists name directories too (an empty one is indistinguishable from a file in them).
+    for p in packages.iter_mut().filter(|p| p.kind.is_os()) {
+        p.files
+            .retain(|f| tree.get(f).is_none_or(|n| n.kind != Kind::Dir));
+    }
     attribute_layers(&mut packages, &tree, &ctx);
     // Catalogers that only know a layer index get its digest and base-image membership here.
     for p in packages.iter_mut() {

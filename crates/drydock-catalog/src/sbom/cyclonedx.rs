@@ -121,6 +121,13 @@ fn component(p: &Package, bom_ref: &str) -> Value {
     {
         c["description"] = json!(d);
     }
+    if let Some(m) = p
+        .metadata
+        .get("maintainer")
+        .or_else(|| p.metadata.get("vendor"))
+    {
+        c["publisher"] = json!(m);
+    }
     let mut props = vec![prop(
         "drydock:package:type",
         &format!("{:?}", p.kind).to_ascii_lowercase(),
