@@ -247,6 +247,8 @@ pub struct RunCheck {
     pub resolved: Option<String>,
     /// The script interpreter from a `#!` line, when the program is a script.
     pub interpreter: Option<String>,
+    /// The ELF dynamic loader (PT_INTERP) the program needs, when drydock read its header.
+    pub loader: Option<String>,
     /// For shell form: the program the command runs first, when plain to see (not a builtin or expansion).
     pub shell_program: Option<String>,
     /// Where `shell_program` resolved on the image's PATH.

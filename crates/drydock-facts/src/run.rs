@@ -172,6 +172,7 @@ fn check_argv(ctx: &Ctx, argv: Vec<String>) -> RunCheck {
         out.why = why;
         return out;
     }
+    out.loader = ctx.elf_interp.get(&path).cloned();
     if let Some(loader) = ctx.elf_interp.get(&path)
         && resolve_file(ctx.tree, loader).is_none()
     {

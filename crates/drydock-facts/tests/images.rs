@@ -337,6 +337,17 @@ fn images_python() {
     assert_eq!(py.version, Some(upstream(ver)), "{pkg}");
     assert_eq!(py.path, format!("/usr/bin/{pkg}"));
     assert!(r.package_managers.tools.iter().any(|t| t.name == "pip3"));
+    // python3 -> python3.11 was read: an x86-64 glibc binary needs the loader the truth lists.
+    let loader = r
+        .runnability
+        .command
+        .loader
+        .as_deref()
+        .expect("ELF loader of python3.11");
+    assert!(
+        TruthFs::load("python").resolve_file(loader).is_some(),
+        "{loader}"
+    );
     assert_eq!(
         r.size.layers[1].created_by.as_deref(),
         Some("apt-get install python3 python3-pip python3-venv")
