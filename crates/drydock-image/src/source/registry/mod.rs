@@ -190,21 +190,23 @@ impl RegistryStore {
 
     /// The raw (unverified) download of a descriptor, resuming after dropped connections.
     fn download(&self, desc: &Descriptor) -> Result<Box<dyn Read + Send + 'static>> {
-        let (path, accept) = self.route(desc);
+        let (mut path, mut accept) = self.route(desc);
         let what = self.what(desc);
-        let resp = match self.client.get(&Request {
-            path: path.clone(),
-            accept: accept.as_deref(),
-            range_from: 0,
-            what: &what,
-        }) {
-            // Children without a media type may be manifests; the registry serves those elsewhere.
-            Err(Error::NotFound(_)) if desc.media_type.is_empty() => self.client.get(&Request {
-                path: format!("manifests/{}", desc.digest),
-                accept: Some(media::MANIFEST_ACCEPT),
+        let request = |path: &str, accept: Option<&str>| {
+            self.client.get(&Request {
+                path: path.to_string(),
+                accept,
                 range_from: 0,
                 what: &what,
-            })?,
+            })
+        };
+        let resp = match request(&path, accept.as_deref()) {
+            // Children without a media type may be manifests; the registry serves those elsewhere.
+            Err(Error::NotFound(_)) if desc.media_type.is_empty() => {
+                path = format!("manifests/{}", desc.digest);
+                accept = Some(media::MANIFEST_ACCEPT.to_string());
+                request(&path, accept.as_deref())?
+            }
             other => other?,
         };
         Ok(Box::new(Resuming {
