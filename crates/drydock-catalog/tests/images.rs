@@ -211,3 +211,43 @@ fn conformance_alpine_apk_matches_database() {
         }
     }
 }
+
+fn schema(rel: &str) -> serde_json::Value {
+    let p = images::shared_dir().join("conformance/schemas").join(rel);
+    serde_json::from_slice(&std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+        .unwrap()
+}
+
+/// SBOMs of the real images (Debian with a venv, distroless, Alpine) against the published schemas.
+#[test]
+fn conformance_real_image_sboms_are_schema_valid() {
+    let mut cdx = jsonschema::options();
+    for name in ["spdx.schema.json", "jsf-0.82.schema.json"] {
+        cdx = cdx.with_resource(
+            format!("http://cyclonedx.org/schema/{name}"),
+            jsonschema::Resource::from_contents(schema(&format!("cyclonedx/{name}"))).unwrap(),
+        );
+    }
+    let cdx = cdx.build(&schema("cyclonedx/bom-1.6.schema.json")).unwrap();
+    let spdx = jsonschema::options()
+        .build(&schema("spdx/spdx-schema-2.3.json"))
+        .unwrap();
+    let opts = WriteOptions {
+        created: "2026-01-01T00:00:00Z".into(),
+        tool_version: "test".into(),
+    };
+    for name in ["app", "distroless", "alpine-3.20"] {
+        let (_, c, _) = catalog(name, &Options::default());
+        for (format, validator) in [(Format::CycloneDxJson, &cdx), (Format::SpdxJson, &spdx)] {
+            let mut buf = Vec::new();
+            sbom::write(&c, format, &opts, &mut buf).unwrap();
+            let doc: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+            let errors: Vec<String> = validator
+                .iter_errors(&doc)
+                .take(5)
+                .map(|e| format!("{e} at {}", e.instance_path))
+                .collect();
+            assert!(errors.is_empty(), "{name} {format:?}: {errors:?}");
+        }
+    }
+}
