@@ -66,18 +66,27 @@ impl FactsCollector {
         let mut c = FactsCollector::default();
         let cfg = &config.config;
         let argv = crate::run::command_argv(cfg);
-        let mut programs: Vec<&str> = Vec::new();
+        let mut programs: Vec<String> = Vec::new();
         if let Some(p) = argv.first() {
+            programs.push(p.clone());
+        }
+        // The first program of a shell-form command or a CMD-SHELL healthcheck.
+        if let Some(p) = crate::run::shell_script(&argv).and_then(crate::run::shell_first_program) {
             programs.push(p);
         }
-        if let Some(hc) = &cfg.healthcheck
-            && hc.test.first().map(String::as_str) == Some("CMD")
-            && let Some(p) = hc.test.get(1)
-        {
-            programs.push(p);
+        if let Some(hc) = &cfg.healthcheck {
+            match hc.test.first().map(String::as_str) {
+                Some("CMD") => programs.extend(hc.test.get(1).cloned()),
+                Some("CMD-SHELL") => programs.extend(
+                    hc.test
+                        .get(1)
+                        .and_then(|s| crate::run::shell_first_program(s)),
+                ),
+                _ => {}
+            }
         }
         let path_dirs = crate::run::search_path(cfg);
-        for p in programs {
+        for p in programs.iter().map(String::as_str) {
             if p.contains('/') {
                 let abs = if p.starts_with('/') {
                     p.to_string()

@@ -173,29 +173,22 @@ fn check_argv(ctx: &Ctx, argv: Vec<String>) -> RunCheck {
         return out;
     }
     out.loader = ctx.elf_interp.get(&path).cloned();
-    if let Some(loader) = ctx.elf_interp.get(&path)
-        && resolve_file(ctx.tree, loader).is_none()
-    {
-        out.why = format!(
-            "{path} needs the dynamic loader {loader}, which is not in the image (built for another libc?)"
-        );
+    out.interpreter = ctx.shebangs.get(&path).cloned();
+    if let Err(why) = check_headers(ctx, &path) {
+        out.why = why;
         return out;
     }
-    if let Some(line) = ctx.shebangs.get(&path) {
-        out.interpreter = Some(line.clone());
-        if let Err(why) = check_interpreter(ctx, line) {
-            out.why = format!("{path} is a script whose interpreter is missing: {why}");
-            return out;
-        }
-    }
     if out.form == "shell"
-        && let Some(script) = out.argv.get(2)
-        && let Some(first) = shell_first_program(script)
+        && let Some(first) = shell_script(&out.argv).and_then(shell_first_program)
     {
         out.shell_program = Some(first.clone());
         match find_program(ctx, &first) {
             Some((p, n)) if executable_by(ctx, &p, n).is_ok() => {
-                out.shell_program_resolved = Some(p)
+                out.shell_program_resolved = Some(p.clone());
+                if let Err(why) = check_headers(ctx, &p) {
+                    out.why = format!("the shell starts, but the command's program {why}");
+                    return out;
+                }
             }
             Some((p, _)) => {
                 out.shell_program_resolved = Some(p.clone());
@@ -259,6 +252,29 @@ pub(crate) fn shell_first_program(script: &str) -> Option<String> {
         return plain.then(|| word.to_string());
     }
     None
+}
+
+/// The ELF loader and `#!` interpreter of a program drydock read, when it read it.
+fn check_headers(ctx: &Ctx, path: &str) -> Result<(), String> {
+    if let Some(loader) = ctx.elf_interp.get(path)
+        && resolve_file(ctx.tree, loader).is_none()
+    {
+        return Err(format!(
+            "{path} needs the dynamic loader {loader}, which is not in the image (built for another libc?)"
+        ));
+    }
+    if let Some(line) = ctx.shebangs.get(path) {
+        check_interpreter(ctx, line)
+            .map_err(|why| format!("{path} is a script whose interpreter is missing: {why}"))?;
+    }
+    Ok(())
+}
+
+/// The command string of a shell-form argv (`sh -c STRING`).
+pub(crate) fn shell_script(argv: &[String]) -> Option<&str> {
+    is_shell_form(argv)
+        .then(|| argv.get(2).map(String::as_str))
+        .flatten()
 }
 
 /// Finds a program as execve (with a path) or the runtime's PATH lookup (without) would.
@@ -500,6 +516,21 @@ mod tests {
         let bad = check(&tree(true), &cfg(&["/app/glibc-bin"], &[]), &root());
         assert!(!bad.can_run);
         assert!(bad.why.contains("ld-linux"), "{}", bad.why);
+        assert_eq!(bad.loader.as_deref(), Some("/lib64/ld-linux-x86-64.so.2"));
+        // Also when the shell runs it.
+        let bad = check(
+            &tree(true),
+            &cfg(&[], &["/bin/sh", "-c", "exec /app/glibc-bin --serve"]),
+            &root(),
+        );
+        assert!(!bad.can_run);
+        assert!(bad.why.contains("ld-linux"), "{}", bad.why);
+        let bad = check(
+            &tree(true),
+            &cfg(&[], &["/bin/sh", "-c", "/app/run.sh"]),
+            &root(),
+        );
+        assert!(bad.can_run, "{}", bad.why);
     }
 
     #[test]
