@@ -575,6 +575,11 @@ impl Ctx<'_> {
                         return true;
                     }
                     let d = dest.trim_end_matches('/');
+                    let busybox_applet = matches!(base, "sh" | "ash" | "wget" | "nc" | "vi")
+                        && w.iter().any(|s| s.rsplit('/').next() == Some("busybox"));
+                    if busybox_applet {
+                        return true;
+                    }
                     if d.rsplit('/').next() == Some(base)
                         || bin == d
                         || (bin.starts_with('/') && bin.starts_with(&format!("{d}/")))
@@ -587,6 +592,8 @@ impl Ctx<'_> {
                         return true;
                     }
                 }
+                // An exec-form RUN works without a shell and may install one (`busybox --install`).
+                InstructionKind::Run if matches!(ins.args, Args::Exec(_)) => return true,
                 InstructionKind::Run if runs => {
                     for c in run_commands(ins) {
                         if let Some(p) = crate::pkg::parse(&c)

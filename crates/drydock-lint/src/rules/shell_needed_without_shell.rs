@@ -97,5 +97,7 @@ mod tests {
             .is_empty()
         );
         assert_eq!(lines("FROM scratch AS s\nFROM s\nCMD run\n", "DD013"), [3]);
+        let installs = "FROM gcr.io/distroless/java17-debian12\nCOPY --from=busybox:1 /bin/busybox /busybox/busybox\nRUN [\"/busybox/busybox\", \"--install\", \"/bin\"]\nRUN echo ok\n";
+        assert!(lines(installs, "DD013").is_empty());
     }
 }
