@@ -523,6 +523,41 @@ fn stub_hangup_without_answer_is_retried() {
 }
 
 #[test]
+fn stub_hostile_answers_are_bounded_and_named() {
+    let (_tmp, stub, clean) = stub_setup("hostile\n");
+    let reference = format!("{}/stub/app:latest", stub.host());
+
+    // A manifest far larger than any real one is refused without reading it all.
+    stub.fault("/manifests/latest", 1, FaultKind::Oversize(64 << 20));
+    let err = open(&reference, &no_cache()).unwrap_err();
+    assert!(matches!(err, Error::Malformed { .. }), "{err}");
+    assert!(
+        err.to_string().contains("manifest latest of stub/app"),
+        "{err}"
+    );
+
+    // A blob the registry does not have is named.
+    let config = clean.config_digest.to_string();
+    stub.fault(&config, 1, FaultKind::Status(404));
+    let err = open(&reference, &no_cache()).unwrap_err();
+    assert!(matches!(err, Error::NotFound(_)), "{err}");
+    assert!(
+        err.to_string()
+            .contains(&format!("blob {config} of stub/app at")),
+        "{err}"
+    );
+
+    // A redirect loop ends.
+    stub.fault(
+        &config,
+        usize::MAX,
+        FaultKind::Redirect(format!("http://{}", stub.host())),
+    );
+    let err = open(&reference, &no_cache()).unwrap_err();
+    assert!(err.to_string().contains("too many redirects"), "{err}");
+}
+
+#[test]
 fn stub_429_with_retry_after_waits() {
     let (_tmp, stub, clean) = stub_setup("rate limit\n");
     stub.fault("/manifests/latest", 1, FaultKind::RetryAfter(429, 1));

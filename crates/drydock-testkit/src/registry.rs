@@ -784,6 +784,8 @@ pub enum FaultKind {
     Redirect(String),
     /// Close the connection without answering (a reset by a proxy or load balancer).
     Hangup,
+    /// Answer 200 with this many bytes of JSON-ish filler (a hostile or broken server).
+    Oversize(u64),
 }
 
 /// A fault for the next `times` requests whose path contains `path_contains`.
@@ -895,6 +897,22 @@ fn stub_handle(state: &StubState, conn: &mut TcpStream, req: Logged) {
         Some(FaultKind::Status(code)) => return respond(conn, *code, &[], b"{}"),
         Some(FaultKind::RetryAfter(code, secs)) => {
             return respond(conn, *code, &[("Retry-After", secs.to_string())], b"{}");
+        }
+        Some(FaultKind::Oversize(n)) => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: {n}\r\n\r\n"
+            );
+            let _ = conn.write_all(head.as_bytes());
+            let chunk = vec![b' '; 64 << 10];
+            let mut left = *n;
+            while left > 0 {
+                let k = left.min(chunk.len() as u64) as usize;
+                if conn.write_all(&chunk[..k]).is_err() {
+                    break;
+                }
+                left -= k as u64;
+            }
+            return;
         }
         Some(FaultKind::Hangup) => {
             let _ = conn.shutdown(Shutdown::Both);
