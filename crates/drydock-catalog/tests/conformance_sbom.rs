@@ -198,7 +198,33 @@ fn conformance_spdx_schema() {
                 p.purl
             );
         }
+        // Every LicenseRef used is declared with its text.
+        let declared: Vec<&str> = doc["hasExtractedLicensingInfos"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["licenseId"].as_str().unwrap())
+            .collect();
+        for p in packages {
+            let l = p["licenseDeclared"].as_str().unwrap();
+            for tok in l
+                .split([' ', '(', ')'])
+                .filter(|t| t.starts_with("LicenseRef-"))
+            {
+                assert!(declared.contains(&tok), "{tok} not declared");
+            }
+        }
         assert_eq!(bytes, render(&c, Format::SpdxJson));
+        if c.subject.name == "odd image" {
+            assert_eq!(
+                packages[1]["licenseDeclared"],
+                "LicenseRef-MIT-BSD-GPL2-plus"
+            );
+            assert_eq!(
+                doc["hasExtractedLicensingInfos"][0]["extractedText"],
+                "MIT BSD GPL2+"
+            );
+        }
     }
 }
 

@@ -1,13 +1,13 @@
 //! SPDX 2.3 JSON: a package for the image (purpose `CONTAINER`) that the document DESCRIBES and
 //! that CONTAINS every catalogued package; purls as `externalRefs`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 
 use serde_json::{Value, json};
 
 use super::{WriteOptions, stable_uuid, subject_key, subject_purl};
-use crate::{Catalog, Package};
+use crate::{Catalog, Package, license};
 
 /// The SPDX id of the image package.
 pub const IMAGE_ID: &str = "SPDXRef-Image";
@@ -67,6 +67,7 @@ pub fn document(catalog: &Catalog, opts: &WriteOptions) -> Value {
         relationships.push(contains(id));
     }
     let mut used: HashSet<String> = HashSet::new();
+    let mut refs = LicenseRefs::default();
     for (i, p) in catalog.packages.iter().enumerate() {
         let mut id = format!(
             "SPDXRef-Package-{}-{}",
@@ -77,7 +78,7 @@ pub fn document(catalog: &Catalog, opts: &WriteOptions) -> Value {
             id = format!("{id}-{i}");
             used.insert(id.clone());
         }
-        packages.push(package(p, &id));
+        packages.push(package(p, &id, &mut refs));
         relationships.push(contains(&id));
     }
     json!({
@@ -96,6 +97,7 @@ pub fn document(catalog: &Catalog, opts: &WriteOptions) -> Value {
         "documentDescribes": [IMAGE_ID],
         "packages": packages,
         "relationships": relationships,
+        "hasExtractedLicensingInfos": refs.infos,
     })
 }
 
@@ -128,7 +130,68 @@ fn sanitize(s: &str) -> String {
         .collect()
 }
 
-fn package(p: &Package, id: &str) -> Value {
+/// License strings that are not SPDX expressions, as `LicenseRef-` ids with their text.
+#[derive(Default)]
+struct LicenseRefs {
+    by_text: HashMap<String, String>,
+    ids: HashSet<String>,
+    infos: Vec<Value>,
+}
+
+impl LicenseRefs {
+    fn id_for(&mut self, text: &str) -> String {
+        if let Some(id) = self.by_text.get(text) {
+            return id.clone();
+        }
+        let mut name = sanitize(&text.trim().replace('+', "-plus"));
+        while name.contains("--") {
+            name = name.replace("--", "-");
+        }
+        let name = name.trim_matches('-');
+        let base = format!(
+            "LicenseRef-{}",
+            if name.is_empty() { "unnamed" } else { name }
+        );
+        let mut id = base.clone();
+        let mut n = 1;
+        while !self.ids.insert(id.clone()) {
+            n += 1;
+            id = format!("{base}-{n}");
+        }
+        self.by_text.insert(text.to_string(), id.clone());
+        self.infos.push(json!({
+            "licenseId": id,
+            "name": text,
+            "extractedText": text,
+        }));
+        id
+    }
+
+    /// The declared license: the SPDX expression, else each string as an expression or a
+    /// `LicenseRef-`, joined with AND; `NOASSERTION` when there is nothing.
+    fn declared(&mut self, p: &Package) -> String {
+        if let Some(e) = &p.license_expression {
+            return e.clone();
+        }
+        let mut parts: Vec<String> = Vec::new();
+        for raw in p.licenses.iter().filter(|l| !l.trim().is_empty()) {
+            let part = match license::expression(raw) {
+                Some(e) if e.contains(' ') => format!("({e})"),
+                Some(e) => e,
+                None => self.id_for(raw),
+            };
+            if !parts.contains(&part) {
+                parts.push(part);
+            }
+        }
+        if parts.is_empty() {
+            return "NOASSERTION".into();
+        }
+        parts.join(" AND ")
+    }
+}
+
+fn package(p: &Package, id: &str, refs: &mut LicenseRefs) -> Value {
     let mut v = json!({
         "SPDXID": id,
         "name": p.name,
@@ -136,14 +199,11 @@ fn package(p: &Package, id: &str) -> Value {
         "downloadLocation": "NOASSERTION",
         "filesAnalyzed": false,
         "licenseConcluded": "NOASSERTION",
-        "licenseDeclared": p.license_expression.clone().unwrap_or_else(|| "NOASSERTION".into()),
+        "licenseDeclared": refs.declared(p),
         "copyrightText": "NOASSERTION",
         "externalRefs": [purl_ref(&p.purl)],
         "primaryPackagePurpose": if p.kind.is_os() { "INSTALL" } else { "LIBRARY" },
     });
-    if p.license_expression.is_none() && !p.licenses.is_empty() {
-        v["licenseComments"] = json!(format!("as stated: {}", p.licenses.join("; ")));
-    }
     if let Some(m) = p.metadata.get("maintainer") {
         v["supplier"] = json!(supplier(m));
     }
