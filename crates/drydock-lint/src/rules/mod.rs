@@ -89,6 +89,9 @@ pub mod compile_in_single_stage;
 pub mod copy_all_before_deps;
 pub mod copy_from_own_stage;
 pub mod copy_from_unknown_stage;
+pub mod copy_multiple_sources_dest;
+pub mod copy_relative_dest_without_workdir;
+pub mod curl_and_wget;
 pub mod digest_without_tag;
 pub mod dnf_yum_no_clean;
 pub mod duplicate_stage_name;
@@ -150,6 +153,7 @@ pub static RULES: &[Rule] = &[
     secret_file_copied::RULE,
     pipe_without_pipefail::RULE,
     language_package_unpinned::RULE,
+    curl_and_wget::RULE,
     cmd_shell_form::RULE,
     multiple_cmd::RULE,
     multiple_entrypoint::RULE,
@@ -165,6 +169,8 @@ pub static RULES: &[Rule] = &[
     copy_from_own_stage::RULE,
     duplicate_stage_name::RULE,
     useradd_without_no_log_init::RULE,
+    copy_relative_dest_without_workdir::RULE,
+    copy_multiple_sources_dest::RULE,
     unused_ignore::RULE,
     unknown_ignore_code::RULE,
 ];
