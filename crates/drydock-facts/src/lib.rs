@@ -17,7 +17,7 @@ use drydock_image::oci::ImageConfig;
 use drydock_image::{FileTree, FileVisitor, Image};
 
 pub use collector::FactsCollector;
-pub use render::render_table;
+pub use render::{render_comparison, render_table};
 pub use report::{Report, SCHEMA};
 
 /// Why facts could not be gathered.

@@ -438,3 +438,185 @@ mod tests {
         );
     }
 }
+
+/// The short facts of one report used by the comparison, one cell per row.
+fn comparison_cells(r: &Report) -> Vec<(&'static str, String)> {
+    let os =
+        r.os.pretty_name
+            .clone()
+            .or_else(|| r.os.id.clone())
+            .unwrap_or_else(|| "unknown".into());
+    let support = match r.os.eol.state {
+        EolState::Supported if r.os.eol.lts => {
+            format!("LTS to {}", r.os.eol.date.as_deref().unwrap_or("?"))
+        }
+        EolState::Supported => format!("to {}", r.os.eol.date.as_deref().unwrap_or("?")),
+        EolState::Eol => format!("EOL {}", r.os.eol.date.as_deref().unwrap_or("?")),
+        EolState::Rolling => "rolling".into(),
+        EolState::Unknown => "unknown".into(),
+    };
+    let libc = match r.libc.kind {
+        LibcKind::None => "none".to_string(),
+        LibcKind::Glibc => format!("glibc {}", r.libc.version.as_deref().unwrap_or("?")),
+        LibcKind::Musl => format!("musl {}", r.libc.version.as_deref().unwrap_or("?")),
+    };
+    let sh = if r.shells.sh.present {
+        r.shells.sh.kind.clone().unwrap_or_else(|| "unknown".into())
+    } else {
+        "none".into()
+    };
+    let mut tools: Vec<&str> = r
+        .package_managers
+        .tools
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    tools.dedup();
+    let user = match (&r.user.name, r.user.uid) {
+        (Some(n), Some(u)) => format!("{n} ({u})"),
+        (None, Some(u)) => u.to_string(),
+        _ => format!("{:?} (unresolved)", r.user.spec),
+    };
+    let mut build: Vec<&str> = r.risk.build_tools.iter().map(|t| t.name.as_str()).collect();
+    build.sort();
+    build.dedup();
+    let leftovers: u64 = r.risk.package_leftovers.iter().map(|l| l.bytes).sum();
+    let runtimes: Vec<String> = r
+        .runtimes
+        .iter()
+        .map(|x| match &x.version {
+            Some(v) => format!("{} {v}", x.name),
+            None => x.name.clone(),
+        })
+        .collect();
+    let list = |v: Vec<String>| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    vec![
+        ("os", os),
+        ("support", support),
+        ("libc", libc),
+        ("/bin/sh", sh),
+        (
+            "package mgrs",
+            list(tools.iter().map(|s| s.to_string()).collect()),
+        ),
+        ("user", user),
+        (
+            "command runs",
+            if r.runnability.command.can_run {
+                "yes".into()
+            } else {
+                "NO".into()
+            },
+        ),
+        ("compressed", human(r.size.compressed)),
+        ("uncompressed", human(r.size.uncompressed)),
+        ("files", r.size.file_count.to_string()),
+        ("layers", r.size.layers.len().to_string()),
+        ("setuid/setgid", r.risk.setuid_setgid.total.to_string()),
+        ("world-writable", r.risk.world_writable.total.to_string()),
+        (
+            "build tools",
+            list(build.iter().map(|s| s.to_string()).collect()),
+        ),
+        ("pkg leftovers", human(leftovers)),
+        ("runtimes", list(runtimes)),
+    ]
+}
+
+/// Writes several reports side by side, one column per image, for choosing between base images.
+pub fn render_comparison(reports: &[Report], w: &mut dyn Write) -> std::io::Result<()> {
+    let columns: Vec<Vec<(&'static str, String)>> = reports.iter().map(comparison_cells).collect();
+    let headers: Vec<String> = reports.iter().map(column_label).collect();
+    let widths: Vec<usize> = headers
+        .iter()
+        .zip(&columns)
+        .map(|(h, cells)| {
+            cells
+                .iter()
+                .map(|(_, v)| v.chars().count())
+                .chain(std::iter::once(h.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut line = format!("{:<KEY$}", "");
+    for (h, width) in headers.iter().zip(&widths) {
+        line.push_str(&format!("  {h:<width$}"));
+    }
+    writeln!(w, "{}", line.trim_end())?;
+    let rows = columns.first().map_or(0, Vec::len);
+    for row in 0..rows {
+        let mut line = format!("{:<KEY$}", columns[0][row].0);
+        for (cells, width) in columns.iter().zip(&widths) {
+            line.push_str(&format!("  {:<width$}", cells[row].1));
+        }
+        writeln!(w, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+/// A column header: the registry reference, else the source's last path component (with its tag).
+fn column_label(r: &Report) -> String {
+    if let Some(reference) = &r.identity.reference {
+        return reference.clone();
+    }
+    let spec = &r.identity.spec;
+    let rest = spec
+        .split_once(':')
+        .filter(|(scheme, _)| matches!(*scheme, "oci" | "oci-archive" | "docker-archive"))
+        .map_or(spec.as_str(), |(_, rest)| rest);
+    let last = rest
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(rest);
+    if last.is_empty() {
+        spec.clone()
+    } else {
+        last.to_string()
+    }
+}
+
+#[cfg(test)]
+mod comparison_tests {
+    #[test]
+    fn columns_line_up() {
+        let opts = crate::InspectOptions {
+            today: time::macros::date!(2026 - 01 - 01),
+        };
+        let empty = drydock_image::FileTree::from_nodes(Vec::new());
+        let a = crate::report_from_tree(
+            "scratch-a",
+            &empty,
+            crate::FactsCollector::default(),
+            None,
+            &opts,
+        );
+        let b = crate::report_from_tree(
+            "a-much-longer-name",
+            &empty,
+            crate::FactsCollector::default(),
+            None,
+            &opts,
+        );
+        let mut out = Vec::new();
+        super::render_comparison(&[a, b], &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 17, "{text}");
+        let col = lines[0].find("a-much-longer-name").unwrap();
+        assert!(lines.iter().all(|l| !l.ends_with(' ')), "{text}");
+        for l in &lines[1..] {
+            assert_eq!(&l[col - 2..col], "  ", "{text}");
+        }
+        assert!(text.contains("command runs"));
+        let mut none = Vec::new();
+        super::render_comparison(&[], &mut none).unwrap();
+    }
+}

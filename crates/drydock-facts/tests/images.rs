@@ -651,3 +651,31 @@ fn images_extra_visitors_share_the_walk() {
     assert_eq!(r.user.name.as_deref(), Some("app"));
     assert_eq!(tree.file_count() as u64, r.size.file_count);
 }
+
+#[test]
+fn images_comparison_of_base_images() {
+    let names = ["minbase", "distroless", "app"];
+    let reports: Vec<Report> = names.iter().map(|n| common::inspect_layout(n)).collect();
+    let mut out = Vec::new();
+    drydock_facts::render_comparison(&reports, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let header = text.lines().next().unwrap();
+    for n in names {
+        assert!(header.contains(n), "{header}");
+    }
+    let row = |key: &str| {
+        text.lines()
+            .find(|l| l.starts_with(key))
+            .unwrap_or_else(|| panic!("{key}: {text}"))
+            .to_string()
+    };
+    let files = row("files");
+    for n in names {
+        assert!(
+            files.contains(&TruthFs::load(n).file_count().to_string()),
+            "{files}"
+        );
+    }
+    assert!(row("user").contains("nonroot (65532)"));
+    assert!(row("user").contains("app (1000)"));
+}
