@@ -171,39 +171,48 @@ impl Registry {
         token: Option<TokenServer>,
         auth: impl FnOnce(&Path, u16) -> String,
     ) -> Registry {
-        let port = free_port();
-        let auth = auth(dir.path(), port);
-        let config = format!(
-            "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: drydock-test-secret\n{auth}",
-            dir.path().join("data").display()
-        );
-        let config_path = dir.path().join("config.yml");
-        std::fs::write(&config_path, config).expect("writing registry config");
-        let log = std::fs::File::create(dir.path().join("registry.log")).expect("registry log");
-        let child = Command::new("/usr/bin/docker-registry")
-            .arg("serve")
-            .arg(&config_path)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log)
-            .spawn()
-            .expect("starting /usr/bin/docker-registry (Debian package docker-registry)");
+        let ca = dir.path().join("tls-ca.pem");
+        let auth = auth(dir.path(), 0);
+        let ca = ca.exists().then_some(ca);
         let mut reg = Registry {
-            child: Some(child),
+            child: None,
             dir,
-            port,
+            port: 0,
             creds,
             token,
-            ca: None,
+            ca,
         };
-        if reg.dir.path().join("tls-ca.pem").exists() {
-            reg.ca = Some(reg.dir.path().join("tls-ca.pem"));
+        // The free port is free when picked, not necessarily when the registry binds it: retry then.
+        for attempt in 1..=3 {
+            reg.port = free_port();
+            let config = format!(
+                "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{}\n  secret: drydock-test-secret\n{auth}",
+                reg.dir.path().join("data").display(),
+                reg.port
+            );
+            let config_path = reg.dir.path().join("config.yml");
+            std::fs::write(&config_path, config).expect("writing registry config");
+            let log =
+                std::fs::File::create(reg.dir.path().join("registry.log")).expect("registry log");
+            let child = Command::new("/usr/bin/docker-registry")
+                .arg("serve")
+                .arg(&config_path)
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().expect("log"))
+                .stderr(log)
+                .spawn()
+                .expect("starting /usr/bin/docker-registry (Debian package docker-registry)");
+            reg.child = Some(child);
+            match reg.wait_ready() {
+                Ok(()) => return reg,
+                Err(e) if attempt < 3 && e.contains("address already in use") => reg.stop(),
+                Err(e) => panic!("{e}"),
+            }
         }
-        reg.wait_ready();
-        reg
+        unreachable!("the loop returns or panics")
     }
 
-    fn wait_ready(&mut self) {
+    fn wait_ready(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(status) = self
@@ -211,18 +220,19 @@ impl Registry {
                 .as_mut()
                 .and_then(|c| c.try_wait().ok().flatten())
             {
-                panic!("docker-registry exited with {status}: {}", self.log());
+                return Err(format!(
+                    "docker-registry exited with {status}: {}",
+                    self.log()
+                ));
             }
             if let Some(status) = http_status(self.port, "/v2/")
                 && (status == 200 || status == 401 || (status == 400 && self.ca.is_some()))
             {
-                return;
+                return Ok(());
             }
-            assert!(
-                Instant::now() < deadline,
-                "docker-registry did not answer: {}",
-                self.log()
-            );
+            if Instant::now() > deadline {
+                return Err(format!("docker-registry did not answer: {}", self.log()));
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
     }
