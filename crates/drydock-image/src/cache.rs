@@ -96,6 +96,7 @@ impl BlobCache {
             let _ = std::fs::remove_file(&path);
             return None;
         }
+        touch(&file);
         Some(Box::new(EvictOnMismatch {
             inner: VerifyingReader::for_descriptor(file, desc),
             path,
@@ -121,6 +122,7 @@ impl BlobCache {
             let _ = std::fs::remove_file(&path);
             return None;
         }
+        touch(&file);
         Some(bytes)
     }
 
@@ -178,6 +180,57 @@ impl BlobCache {
     pub fn root(&self) -> &Path {
         &self.root
     }
+
+    /// How many blobs the cache holds and their total size in bytes.
+    pub fn usage(&self) -> (u64, u64) {
+        let (mut count, mut bytes) = (0, 0);
+        self.each_blob(|_, meta| {
+            count += 1;
+            bytes += meta.len();
+        });
+        (count, bytes)
+    }
+
+    /// Removes blobs not used for longer than `unused_for` (a blob's modification time is refreshed
+    /// each time it is read); returns how many were removed and their bytes.
+    pub fn prune(&self, unused_for: std::time::Duration) -> (u64, u64) {
+        let (mut count, mut bytes) = (0, 0);
+        self.each_blob(|path, meta| {
+            let old = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > unused_for);
+            if old && std::fs::remove_file(path).is_ok() {
+                count += 1;
+                bytes += meta.len();
+            }
+        });
+        (count, bytes)
+    }
+
+    fn each_blob(&self, mut f: impl FnMut(&Path, &std::fs::Metadata)) {
+        for alg in ["sha256", "sha512"] {
+            let Ok(entries) = std::fs::read_dir(self.root.join("blobs").join(alg)) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                if entry.file_name().to_string_lossy().starts_with('.') {
+                    continue;
+                }
+                if let Ok(meta) = entry.metadata()
+                    && meta.is_file()
+                {
+                    f(&entry.path(), &meta);
+                }
+            }
+        }
+    }
+}
+
+/// Marks a cached blob as used now, for [`BlobCache::prune`]. Best effort.
+fn touch(file: &File) {
+    let _ = file.set_modified(std::time::SystemTime::now());
 }
 
 /// `$XDG_CACHE_HOME/drydock`, else `~/.cache/drydock`.
@@ -361,6 +414,43 @@ mod tests {
                 ..opts
             })
             .is_none()
+        );
+    }
+
+    #[test]
+    fn usage_and_prune() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = BlobCache::at(dir.path());
+        let (a, b) = (desc(b"old blob"), desc(b"new blob!"));
+        cache.put_verified(&a, b"old blob");
+        cache.put_verified(&b, b"new blob!");
+        assert_eq!(cache.usage(), (2, 17));
+        let old = std::fs::File::options()
+            .write(true)
+            .open(cache.path_of(&a.digest))
+            .unwrap();
+        old.set_modified(
+            std::time::SystemTime::now() - std::time::Duration::from_secs(40 * 24 * 3600),
+        )
+        .unwrap();
+        assert_eq!(
+            cache.prune(std::time::Duration::from_secs(30 * 24 * 3600)),
+            (1, 8)
+        );
+        assert!(!cache.contains(&a) && cache.contains(&b));
+        // Reading a blob keeps it fresh.
+        let f = std::fs::File::options()
+            .write(true)
+            .open(cache.path_of(&b.digest))
+            .unwrap();
+        f.set_modified(
+            std::time::SystemTime::now() - std::time::Duration::from_secs(40 * 24 * 3600),
+        )
+        .unwrap();
+        assert!(cache.read_small(&b, 1 << 20).is_some());
+        assert_eq!(
+            cache.prune(std::time::Duration::from_secs(30 * 24 * 3600)),
+            (0, 0)
         );
     }
 }
