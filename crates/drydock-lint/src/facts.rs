@@ -255,7 +255,6 @@ fn distro_variant(tag: &str, source: &str) -> BaseFacts {
     if tag.contains("alpine") {
         f.libc = Some(Libc::Musl);
         f.package_manager = Some("apk".into());
-        f.absent = set(&["curl", "bash", "git"]);
     } else if tag.contains("ubi") {
         f.libc = Some(Libc::Glibc);
         f.package_manager = Some("microdnf".into());
@@ -342,6 +341,9 @@ impl BaseResolver for BundledResolver {
                 f = distro_variant(&tag, "python");
                 f.python = major_minor(&tag);
                 f.entrypoint = Some(false);
+                if tag.contains("alpine") {
+                    f.absent = set(&["curl", "bash", "git"]);
+                }
                 if tag.contains("slim") {
                     f.absent
                         .extend(set(&["curl", "wget", "git", "gcc", "make"]));
@@ -351,6 +353,9 @@ impl BaseResolver for BundledResolver {
                 f = distro_variant(&tag, "node");
                 f.node = leading_number(&tag);
                 f.entrypoint = Some(true);
+                if tag.contains("alpine") {
+                    f.absent = set(&["curl", "bash", "git"]);
+                }
                 if tag.contains("slim") {
                     f.absent.extend(set(&["curl", "wget", "git"]));
                 }
@@ -420,7 +425,18 @@ fn chainguard(img: &str, tag: &str) -> BaseFacts {
     let mut f = facts("cgr.dev/chainguard/*");
     let dev = tag.contains("-dev") || tag == "dev";
     let shell_image = matches!(img, "wolfi-base" | "busybox" | "git" | "bash");
-    f.shell = Some(dev || shell_image);
+    // Toolchain images are built for RUN steps; whether they ship a shell is not pinned down here.
+    let toolchain = matches!(
+        img,
+        "go" | "rust" | "gcc-glibc" | "maven" | "gradle" | "zig" | "bazel"
+    );
+    f.shell = if dev || shell_image {
+        Some(true)
+    } else if toolchain {
+        None
+    } else {
+        Some(false)
+    };
     f.libc = Some(if img == "static" {
         Libc::None
     } else {
@@ -459,7 +475,7 @@ fn chainguard(img: &str, tag: &str) -> BaseFacts {
             }
         }
         "static" => f.binaries = Some(BTreeSet::new()),
-        _ if !dev && !shell_image => {
+        _ if !dev && !shell_image && !toolchain => {
             f.absent = set(&["sh", "bash", "/bin/sh", "curl", "wget", "apk"]);
         }
         _ => {}

@@ -155,7 +155,7 @@ pub fn write_sarif(findings: &[Finding], w: &mut dyn Write) -> io::Result<()> {
                 "message": { "text": f.message },
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": { "uri": f.file.replace('\\', "/") },
+                        "artifactLocation": { "uri": uri_reference(&f.file) },
                         "region": region,
                     }
                 }],
@@ -184,6 +184,43 @@ pub fn write_sarif(findings: &[Finding], w: &mut dyn Write) -> io::Result<()> {
     });
     serde_json::to_writer_pretty(&mut *w, &doc)?;
     writeln!(w)
+}
+
+/// A path label as a SARIF `uri-reference`: forward slashes, unsafe characters percent-encoded.
+fn uri_reference(path: &str) -> String {
+    let mut o = String::new();
+    for c in path.replace('\\', "/").chars() {
+        match c {
+            'A'..='Z'
+            | 'a'..='z'
+            | '0'..='9'
+            | '-'
+            | '.'
+            | '_'
+            | '~'
+            | '/'
+            | ':'
+            | '@'
+            | '!'
+            | '$'
+            | '&'
+            | '\''
+            | '('
+            | ')'
+            | '*'
+            | '+'
+            | ','
+            | ';'
+            | '=' => o.push(c),
+            c => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    o.push_str(&format!("%{b:02X}"));
+                }
+            }
+        }
+    }
+    o
 }
 
 fn xml_escape(s: &str) -> String {
@@ -346,6 +383,15 @@ mod tests {
         let idx = res["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(v["runs"][0]["tool"]["driver"]["rules"][idx]["id"], "DD003");
         assert_eq!(res["properties"]["factSource"], "bundled table: alpine");
+    }
+
+    #[test]
+    fn sarif_uri_is_encoded() {
+        assert_eq!(
+            uri_reference("dir with space\\Docker#file"),
+            "dir%20with%20space/Docker%23file"
+        );
+        assert_eq!(uri_reference("ä"), "%C3%A4");
     }
 
     #[test]
