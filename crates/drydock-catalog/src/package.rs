@@ -11,6 +11,8 @@ pub enum PackageType {
     Deb,
     Apk,
     Rpm,
+    /// OpenWrt's opkg.
+    Opkg,
     Python,
     Npm,
     Golang,
@@ -25,6 +27,7 @@ impl PackageType {
             PackageType::Deb => "deb",
             PackageType::Apk => "apk",
             PackageType::Rpm => "rpm",
+            PackageType::Opkg => "opkg",
             PackageType::Python => "pypi",
             PackageType::Npm => "npm",
             PackageType::Golang => "golang",
@@ -35,7 +38,10 @@ impl PackageType {
 
     /// Whether the package is an operating-system package.
     pub fn is_os(self) -> bool {
-        matches!(self, PackageType::Deb | PackageType::Apk | PackageType::Rpm)
+        matches!(
+            self,
+            PackageType::Deb | PackageType::Apk | PackageType::Rpm | PackageType::Opkg
+        )
     }
 }
 

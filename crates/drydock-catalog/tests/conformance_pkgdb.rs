@@ -84,9 +84,7 @@ fn conformance_scalibr_dpkg() {
     for case in cases.as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
         let path = case["path"].as_str().unwrap();
-        if path.contains("/opkg/") {
-            continue; // OpenWrt's opkg is not a dpkg database drydock reads.
-        }
+        let opkg = path.contains("/opkg/");
         let content = read(&format!("osv-scalibr/dpkg/{path}"));
         let include_all = case["cfg"]
             .to_string()
@@ -113,7 +111,9 @@ fn conformance_scalibr_dpkg() {
             ran += 1;
             continue;
         }
-        let image_path = if path.contains("status.d/") {
+        let image_path = if opkg {
+            "/usr/lib/opkg/status".to_string()
+        } else if path.contains("status.d/") {
             format!(
                 "/var/lib/dpkg/status.d/{}",
                 path.rsplit('/').next().unwrap()
@@ -128,7 +128,8 @@ fn conformance_scalibr_dpkg() {
             assert!(
                 cat.warnings
                     .iter()
-                    .any(|w| w.path == image_path && w.cataloger == "dpkg"),
+                    .any(|w| w.path == image_path
+                        && w.cataloger == if opkg { "opkg" } else { "dpkg" }),
                 "{name}: no warning naming the file: {:?}",
                 cat.warnings
             );
@@ -170,20 +171,30 @@ fn conformance_scalibr_dpkg() {
             .collect();
         assert_eq!(got_rows, want_rows, "{name}");
         for p in &cat.packages {
-            assert_eq!(p.kind, PackageType::Deb);
+            assert_eq!(
+                p.kind,
+                if opkg {
+                    PackageType::Opkg
+                } else {
+                    PackageType::Deb
+                }
+            );
             assert_eq!(p.locations[0], image_path, "{name}");
             let os = drydock_image::osrelease::parse(case["osrelease"].as_str().unwrap_or(""));
             match (&os.id, &os.version_id) {
                 (Some(id), Some(v)) => {
                     assert!(p.purl.contains(&format!("distro={id}-{v}")), "{}", p.purl)
                 }
-                (Some(id), None) => assert!(p.purl.starts_with(&format!("pkg:deb/{id}/"))),
+                (Some(id), None) => assert!(
+                    p.purl
+                        .starts_with(&format!("pkg:{}/{id}/", p.kind.purl_type()))
+                ),
                 (None, _) => assert!(!p.purl.contains("distro="), "{}", p.purl),
             }
         }
         ran += 1;
     }
-    assert!(ran >= 15, "only {ran} dpkg cases ran");
+    assert_eq!(ran, 29, "every dpkg and opkg case runs");
 }
 
 #[test]

@@ -12,11 +12,38 @@ use super::{read_limited, set_layer};
 use crate::purl::Purl;
 use crate::{Cataloger, Context, Package, PackageType, Warning, license};
 
-const NAME: &str = "dpkg";
-const STATUS: &str = "/var/lib/dpkg/status";
-const STATUS_D: &str = "/var/lib/dpkg/status.d/";
-const INFO: &str = "/var/lib/dpkg/info/";
 const DOC: &str = "/usr/share/doc/";
+
+/// Where one flavour of the dpkg database lives and what its packages are.
+#[derive(Clone, Copy, Debug)]
+struct Flavour {
+    name: &'static str,
+    status: &'static str,
+    status_d: Option<&'static str>,
+    info: &'static str,
+    kind: PackageType,
+    /// purl namespace when there is no os-release.
+    default_ns: &'static str,
+}
+
+const DPKG: Flavour = Flavour {
+    name: "dpkg",
+    status: "/var/lib/dpkg/status",
+    status_d: Some("/var/lib/dpkg/status.d/"),
+    info: "/var/lib/dpkg/info/",
+    kind: PackageType::Deb,
+    default_ns: "debian",
+};
+
+/// OpenWrt's opkg keeps a dpkg-format database of its own.
+const OPKG: Flavour = Flavour {
+    name: "opkg",
+    status: "/usr/lib/opkg/status",
+    status_d: None,
+    info: "/usr/lib/opkg/info/",
+    kind: PackageType::Opkg,
+    default_ns: "openwrt",
+};
 /// Largest dpkg database file read (a full Debian desktop's status is ~10 MiB).
 const DB_LIMIT: u64 = 256 << 20;
 
@@ -149,6 +176,26 @@ pub fn purl(
     source: Option<&str>,
     source_version: Option<&str>,
 ) -> Option<String> {
+    purl_of(
+        PackageType::Deb,
+        os,
+        name,
+        version,
+        arch,
+        source,
+        source_version,
+    )
+}
+
+fn purl_of(
+    kind: PackageType,
+    os: Option<&OsRelease>,
+    name: &str,
+    version: &str,
+    arch: Option<&str>,
+    source: Option<&str>,
+    source_version: Option<&str>,
+) -> Option<String> {
     let os = os?;
     let id = os.id.as_deref()?;
     let distro = match os.version_id.as_deref() {
@@ -156,6 +203,7 @@ pub fn purl(
         None => id.to_string(),
     };
     Some(deb_purl(
+        kind,
         id,
         &distro,
         name,
@@ -168,6 +216,7 @@ pub fn purl(
 
 /// The purl with namespace `ns` and a `distro` qualifier (left out when empty).
 fn deb_purl(
+    kind: PackageType,
     ns: &str,
     distro: &str,
     name: &str,
@@ -181,7 +230,7 @@ fn deb_purl(
         (Some(s), _) => s.to_string(),
         _ => String::new(),
     };
-    Purl::new("deb", name)
+    Purl::new(kind.purl_type(), name)
         .namespace(ns)
         .version(version)
         .qualifier("arch", arch.unwrap_or(""))
@@ -204,9 +253,9 @@ struct FileList {
     files: Vec<String>,
 }
 
-/// The dpkg cataloger.
-#[derive(Default)]
+/// The dpkg cataloger (and, with [`Dpkg::opkg`], OpenWrt's opkg one).
 pub struct Dpkg {
+    flavour: Flavour,
     found: Vec<Found>,
     lists: HashMap<String, FileList>,
     md5sums: HashMap<String, FileList>,
@@ -215,14 +264,30 @@ pub struct Dpkg {
 }
 
 impl Dpkg {
-    /// A fresh cataloger.
+    /// A fresh dpkg cataloger.
     pub fn new() -> Dpkg {
-        Dpkg::default()
+        Dpkg::with(DPKG)
+    }
+
+    /// A fresh opkg cataloger (`/usr/lib/opkg`).
+    pub fn opkg() -> Dpkg {
+        Dpkg::with(OPKG)
+    }
+
+    fn with(flavour: Flavour) -> Dpkg {
+        Dpkg {
+            flavour,
+            found: Vec::new(),
+            lists: HashMap::new(),
+            md5sums: HashMap::new(),
+            copyright: HashMap::new(),
+            warnings: Vec::new(),
+        }
     }
 
     fn warn(&mut self, path: &str, message: String) {
         self.warnings.push(Warning {
-            cataloger: NAME,
+            cataloger: self.flavour.name,
             path: path.to_string(),
             message,
         });
@@ -238,11 +303,11 @@ enum Want<'a> {
     Copyright(&'a str),
 }
 
-fn classify(path: &str) -> Option<Want<'_>> {
-    if path == STATUS {
+fn classify<'a>(f: &Flavour, path: &'a str) -> Option<Want<'a>> {
+    if path == f.status {
         return Some(Want::Status);
     }
-    if let Some(name) = path.strip_prefix(STATUS_D) {
+    if let Some(name) = f.status_d.and_then(|d| path.strip_prefix(d)) {
         if name.contains('/') || name.starts_with('.') {
             return None;
         }
@@ -266,7 +331,7 @@ fn classify(path: &str) -> Option<Want<'_>> {
         }
         return Some(Want::StatusD);
     }
-    if let Some(name) = path.strip_prefix(INFO) {
+    if let Some(name) = path.strip_prefix(f.info) {
         if name.contains('/') {
             return None;
         }
@@ -278,7 +343,10 @@ fn classify(path: &str) -> Option<Want<'_>> {
         }
         return None;
     }
-    if let Some(rest) = path.strip_prefix(DOC) {
+    if let Some(rest) = path
+        .strip_prefix(DOC)
+        .filter(|_| f.kind == PackageType::Deb)
+    {
         let (pkg, file) = rest.split_once('/')?;
         if file == "copyright" {
             return Some(Want::Copyright(pkg));
@@ -289,11 +357,12 @@ fn classify(path: &str) -> Option<Want<'_>> {
 
 impl FileVisitor for Dpkg {
     fn wants(&self, path: &str, node: &Node) -> bool {
-        node.kind == Kind::File && path.starts_with('/') && classify(path).is_some()
+        node.kind == Kind::File && path.starts_with('/') && classify(&self.flavour, path).is_some()
     }
 
     fn visit(&mut self, path: &str, node: &Node, content: &mut dyn Read) -> std::io::Result<()> {
-        let Some(want) = classify(path) else {
+        let flavour = self.flavour;
+        let Some(want) = classify(&flavour, path) else {
             return Ok(());
         };
         let limit = if matches!(want, Want::Copyright(_)) {
@@ -375,7 +444,7 @@ impl FileVisitor for Dpkg {
 
 impl Cataloger for Dpkg {
     fn name(&self) -> &'static str {
-        NAME
+        self.flavour.name
     }
 
     fn finish(mut self: Box<Self>, ctx: &Context) -> (Vec<Package>, Vec<Warning>) {
@@ -394,7 +463,9 @@ impl Cataloger for Dpkg {
             if !seen.insert((e.package.clone(), arch.unwrap_or("").to_string())) {
                 continue;
             }
-            let purl = purl(
+            let kind = self.flavour.kind;
+            let purl = purl_of(
+                kind,
                 ctx.os.as_ref(),
                 &e.package,
                 &e.version,
@@ -405,7 +476,8 @@ impl Cataloger for Dpkg {
             .unwrap_or_else(|| {
                 // Without os-release the namespace cannot be known; Debian is the common case.
                 deb_purl(
-                    "debian",
+                    kind,
+                    self.flavour.default_ns,
                     "",
                     &e.package,
                     &e.version,
@@ -414,7 +486,7 @@ impl Cataloger for Dpkg {
                     e.source_version.as_deref(),
                 )
             });
-            let mut p = Package::new(PackageType::Deb, &e.package, &e.version, purl);
+            let mut p = Package::new(kind, &e.package, &e.version, purl);
             p.arch = e.architecture.clone();
             p.source_name = e.source.clone();
             p.source_version = e.source_version.clone();
@@ -549,23 +621,23 @@ mod tests {
     #[test]
     fn classify_paths() {
         assert!(matches!(
-            classify("/var/lib/dpkg/status.d/libc6"),
+            classify(&DPKG, "/var/lib/dpkg/status.d/libc6"),
             Some(Want::StatusD)
         ));
         assert!(matches!(
-            classify("/var/lib/dpkg/status.d/libc6.md5sums"),
+            classify(&DPKG, "/var/lib/dpkg/status.d/libc6.md5sums"),
             Some(Want::StatusDSums("libc6"))
         ));
-        assert!(classify("/var/lib/dpkg/status.d/libc6.preinst").is_none());
+        assert!(classify(&DPKG, "/var/lib/dpkg/status.d/libc6.preinst").is_none());
         assert!(matches!(
-            classify("/var/lib/dpkg/info/libc6:amd64.list"),
+            classify(&DPKG, "/var/lib/dpkg/info/libc6:amd64.list"),
             Some(Want::List("libc6:amd64"))
         ));
         assert!(matches!(
-            classify("/usr/share/doc/bash/copyright"),
+            classify(&DPKG, "/usr/share/doc/bash/copyright"),
             Some(Want::Copyright("bash"))
         ));
-        assert!(classify("/usr/share/doc/bash/x/copyright").is_none());
-        assert!(classify("/var/lib/dpkg/status-old").is_none());
+        assert!(classify(&DPKG, "/usr/share/doc/bash/x/copyright").is_none());
+        assert!(classify(&DPKG, "/var/lib/dpkg/status-old").is_none());
     }
 }

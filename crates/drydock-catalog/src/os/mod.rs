@@ -1,4 +1,4 @@
-//! Operating-system package catalogers: dpkg, apk, rpm.
+//! Operating-system package catalogers: dpkg, apk, rpm, opkg.
 
 use std::io::Read;
 
@@ -15,6 +15,7 @@ pub fn catalogers() -> Vec<Box<dyn Cataloger>> {
         Box::new(dpkg::Dpkg::new()),
         Box::new(apk::Apk::new()),
         Box::new(rpm::Rpm::new()),
+        Box::new(dpkg::Dpkg::opkg()),
     ]
 }
 
