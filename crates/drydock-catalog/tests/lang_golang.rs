@@ -217,3 +217,98 @@ fn go_built_binaries() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `go version -m` on every Go binary in the machine's bin directories (at least the Debian-built
+/// docker-registry) agrees with the cataloger: the same modules, replacements and toolchain.
+#[test]
+fn agrees_with_go_version_m() {
+    let Some(go) = go() else {
+        eprintln!("SKIPPED agrees_with_go_version_m: no Go toolchain (apt-get install golang-go)");
+        return;
+    };
+    let mut checked = Vec::new();
+    for dir in ["/usr/bin", "/usr/local/bin", "/usr/sbin"] {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+        paths.sort();
+        for path in paths {
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
+            if !meta.is_file()
+                || meta.len() < (1 << 20)
+                || meta.len() > (256 << 20)
+                || checked.len() >= 12
+            {
+                continue;
+            }
+            let out = Command::new(&go)
+                .arg("version")
+                .arg("-m")
+                .arg(&path)
+                .output()
+                .unwrap();
+            if !out.status.success() {
+                continue;
+            }
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            let mut lines = text.lines();
+            // "<path>: go1.22.1 X:boringcrypto"
+            let toolchain = lines
+                .next()
+                .and_then(|l| l.rsplit_once(": "))
+                .and_then(|(_, v)| v.split_whitespace().next())
+                .unwrap_or("")
+                .to_string();
+            if !toolchain.starts_with("go") {
+                // Not a Go binary (`go version -m` says so on stderr and exits 0).
+                continue;
+            }
+            let rows: Vec<Vec<&str>> = lines
+                .map(|l| l.trim_start_matches('\t').split('\t').collect())
+                .collect();
+            let mut want = vec![format!("stdlib {toolchain}")];
+            for (i, f) in rows.iter().enumerate() {
+                if f[0] != "mod" && f[0] != "dep" {
+                    continue;
+                }
+                let version = f.get(2).copied().unwrap_or("");
+                match rows.get(i + 1) {
+                    Some(r)
+                        if r[0] == "=>"
+                            && r.get(2).is_some_and(|v| !v.is_empty() && *v != "(devel)") =>
+                    {
+                        want.push(format!("{} {}", r[1], r[2]))
+                    }
+                    Some(r) if r[0] == "=>" => want.push(format!("{} (devel)", f[1])),
+                    _ => want.push(format!("{} {version}", f[1])),
+                }
+            }
+            want.sort();
+            let bytes = std::fs::read(&path).unwrap();
+            let image_path = path.to_string_lossy().into_owned();
+            let c = catalog(&[(image_path.as_str(), bytes)]);
+            assert!(c.warnings.is_empty(), "{image_path}: {:?}", c.warnings);
+            let mut got: Vec<String> = c
+                .packages
+                .iter()
+                .map(
+                    |p| match p.metadata.get("version_from").map(String::as_str) {
+                        // A version stamped with -ldflags replaces the module's (devel).
+                        Some("ldflags") => format!("{} (devel)", p.name),
+                        _ => format!("{} {}", p.name, p.version),
+                    },
+                )
+                .collect();
+            got.sort();
+            assert_eq!(got, want, "{image_path}");
+            checked.push(image_path);
+        }
+    }
+    assert!(
+        checked.iter().any(|p| p == "/usr/bin/docker-registry"),
+        "docker-registry not among the checked binaries: {checked:?}"
+    );
+}
