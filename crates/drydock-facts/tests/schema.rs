@@ -81,3 +81,68 @@ fn schema_rejects_a_report_missing_a_section() {
     value["os"]["eol"]["state"] = "maybe".into();
     assert!(!validator.is_valid(&value));
 }
+
+/// Every key of the JSON appears in docs/inspect.md as `key` (maps of user data excluded).
+#[test]
+fn docs_name_every_json_field() {
+    let docs = fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/inspect.md"),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("usr/bin")).unwrap();
+    fs::write(dir.path().join("usr/bin/sh"), b"x").unwrap();
+    fs::set_permissions(
+        dir.path().join("usr/bin/sh"),
+        fs::Permissions::from_mode(0o4755),
+    )
+    .unwrap();
+    fs::create_dir_all(dir.path().join("var/cache/apk")).unwrap();
+    fs::write(dir.path().join("var/cache/apk/x"), b"x").unwrap();
+    fs::write(dir.path().join("usr/bin/python3.12"), b"x").unwrap();
+    fs::set_permissions(
+        dir.path().join("usr/bin/python3.12"),
+        fs::Permissions::from_mode(0o777),
+    )
+    .unwrap();
+    let mut cfg = ImageConfig::default();
+    cfg.config.cmd = Some(vec!["/usr/bin/sh".into(), "-c".into(), "python3.12".into()]);
+    cfg.config.healthcheck = Some(drydock_image::oci::Healthcheck {
+        test: vec!["CMD".into(), "true".into()],
+        ..Default::default()
+    });
+    cfg.history = vec![Default::default()];
+    let mut collector = FactsCollector::new(&cfg);
+    let tree = drydock_image::rootfs::walk_dir(dir.path(), &mut [&mut collector]).unwrap();
+    let mut report = report_from_tree("dir:x", &tree, collector, Some(&cfg), &common::opts());
+    report.identity.base_image = Some(Default::default());
+    let value = serde_json::to_value(&report).unwrap();
+    let mut keys = std::collections::BTreeSet::new();
+    fn walk(v: &serde_json::Value, keys: &mut std::collections::BTreeSet<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, v) in m {
+                    keys.insert(k.clone());
+                    if !matches!(
+                        k.as_str(),
+                        "labels" | "manifest_annotations" | "descriptor_annotations"
+                    ) {
+                        walk(v, keys);
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| walk(v, keys)),
+            _ => {}
+        }
+    }
+    walk(&value, &mut keys);
+    assert!(keys.len() > 80, "{keys:?}");
+    let missing: Vec<&String> = keys
+        .iter()
+        .filter(|k| !docs.contains(&format!("`{k}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/inspect.md does not mention: {missing:?}"
+    );
+}
