@@ -462,6 +462,25 @@ mod tests {
         assert_eq!(c.scheme, "basic");
         assert_eq!(c.param("realm"), Some("Registry Realm"));
         assert!(parse_challenge(r#"Bearer realm="unterminated"#).is_none());
+        // Hostile or broken headers never panic.
+        for h in [
+            "",
+            " ",
+            "=",
+            "Bearer =",
+            "Bearer a=\"\\",
+            "Bearer a=\"é\\é\"",
+            "Bearer ,,,",
+            "Bearer a=b c=d",
+            "Basic realm=\"x\", Bearer realm=\"y\"",
+            "Bearer a=\"\"\"",
+            "\u{1F600} a=b",
+        ] {
+            let _ = parse_challenge(h);
+        }
+        let c = parse_challenge(r#"Bearer realm="a\"b",error="insufficient_scope""#).unwrap();
+        assert_eq!(c.param("realm"), Some(r#"a"b"#));
+        assert_eq!(c.param("error"), Some("insufficient_scope"));
     }
 
     #[test]
