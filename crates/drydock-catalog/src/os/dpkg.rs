@@ -176,64 +176,47 @@ pub fn purl(
     source: Option<&str>,
     source_version: Option<&str>,
 ) -> Option<String> {
-    purl_of(
-        PackageType::Deb,
-        os,
+    let c = Coords {
         name,
         version,
         arch,
         source,
         source_version,
-    )
+    };
+    let (ns, distro) = namespace_and_distro(os?)?;
+    Some(deb_purl(PackageType::Deb, &ns, &distro, &c))
 }
 
-fn purl_of(
-    kind: PackageType,
-    os: Option<&OsRelease>,
-    name: &str,
-    version: &str,
-    arch: Option<&str>,
-    source: Option<&str>,
-    source_version: Option<&str>,
-) -> Option<String> {
-    let os = os?;
+/// What a Debian-family purl is made of.
+struct Coords<'a> {
+    name: &'a str,
+    version: &'a str,
+    arch: Option<&'a str>,
+    source: Option<&'a str>,
+    source_version: Option<&'a str>,
+}
+
+/// The os id (namespace) and `<id>-<version_id>` (distro), when os-release has an id.
+fn namespace_and_distro(os: &OsRelease) -> Option<(String, String)> {
     let id = os.id.as_deref()?;
     let distro = match os.version_id.as_deref() {
         Some(v) => format!("{id}-{v}"),
         None => id.to_string(),
     };
-    Some(deb_purl(
-        kind,
-        id,
-        &distro,
-        name,
-        version,
-        arch,
-        source,
-        source_version,
-    ))
+    Some((id.to_string(), distro))
 }
 
 /// The purl with namespace `ns` and a `distro` qualifier (left out when empty).
-fn deb_purl(
-    kind: PackageType,
-    ns: &str,
-    distro: &str,
-    name: &str,
-    version: &str,
-    arch: Option<&str>,
-    source: Option<&str>,
-    source_version: Option<&str>,
-) -> String {
-    let upstream = match (source, source_version) {
+fn deb_purl(kind: PackageType, ns: &str, distro: &str, c: &Coords) -> String {
+    let upstream = match (c.source, c.source_version) {
         (Some(s), Some(v)) if !s.is_empty() => format!("{s}@{v}"),
         (Some(s), _) => s.to_string(),
         _ => String::new(),
     };
-    Purl::new(kind.purl_type(), name)
+    Purl::new(kind.purl_type(), c.name)
         .namespace(ns)
-        .version(version)
-        .qualifier("arch", arch.unwrap_or(""))
+        .version(c.version)
+        .qualifier("arch", c.arch.unwrap_or(""))
         .qualifier("distro", distro)
         .qualifier("upstream", upstream)
         .to_string()
@@ -253,6 +236,12 @@ struct FileList {
     files: Vec<String>,
 }
 
+impl Default for Dpkg {
+    fn default() -> Dpkg {
+        Dpkg::with(DPKG)
+    }
+}
+
 /// The dpkg cataloger (and, with [`Dpkg::opkg`], OpenWrt's opkg one).
 pub struct Dpkg {
     flavour: Flavour,
@@ -266,7 +255,7 @@ pub struct Dpkg {
 impl Dpkg {
     /// A fresh dpkg cataloger.
     pub fn new() -> Dpkg {
-        Dpkg::with(DPKG)
+        Dpkg::default()
     }
 
     /// A fresh opkg cataloger (`/usr/lib/opkg`).
@@ -464,28 +453,20 @@ impl Cataloger for Dpkg {
                 continue;
             }
             let kind = self.flavour.kind;
-            let purl = purl_of(
-                kind,
-                ctx.os.as_ref(),
-                &e.package,
-                &e.version,
+            let coords = Coords {
+                name: &e.package,
+                version: &e.version,
                 arch,
-                e.source.as_deref(),
-                e.source_version.as_deref(),
-            )
-            .unwrap_or_else(|| {
-                // Without os-release the namespace cannot be known; Debian is the common case.
-                deb_purl(
-                    kind,
-                    self.flavour.default_ns,
-                    "",
-                    &e.package,
-                    &e.version,
-                    arch,
-                    e.source.as_deref(),
-                    e.source_version.as_deref(),
-                )
-            });
+                source: e.source.as_deref(),
+                source_version: e.source_version.as_deref(),
+            };
+            // Without os-release the namespace cannot be known; take the flavour's usual one.
+            let (ns, distro) = ctx
+                .os
+                .as_ref()
+                .and_then(namespace_and_distro)
+                .unwrap_or_else(|| (self.flavour.default_ns.to_string(), String::new()));
+            let purl = deb_purl(kind, &ns, &distro, &coords);
             let mut p = Package::new(kind, &e.package, &e.version, purl);
             p.arch = e.architecture.clone();
             p.source_name = e.source.clone();
