@@ -117,8 +117,9 @@ impl BlobCache {
             .take(desc.size + 1)
             .read_to_end(&mut bytes)
             .ok()?;
-        if bytes.len() as u64 != desc.size || Digest::sha256_of(&bytes) != desc.digest {
-            // Only sha256 is computed here; other algorithms are simply not served from the cache.
+        let mut hasher = desc.digest.hasher();
+        hasher.update(&bytes);
+        if bytes.len() as u64 != desc.size || hasher.finish() != desc.digest {
             let _ = std::fs::remove_file(&path);
             return None;
         }
