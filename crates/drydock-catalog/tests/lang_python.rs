@@ -371,3 +371,44 @@ fn app_image_venv_packages() {
         assert!(!p.files.is_empty(), "{} has a RECORD", p.name);
     }
 }
+
+/// Debian ships `x.egg-info` next to `x-1.0.dist-info` for one distribution: one package with
+/// both locations (so the OS owner of either drops it), wheel metadata first. The same
+/// distribution in another directory is another package.
+#[test]
+fn one_distribution_with_two_metadata_directories() {
+    let meta = b"Metadata-Version: 2.1\nName: cryptography\nVersion: 38.0.4\n".to_vec();
+    let dp = "/usr/lib/python3/dist-packages";
+    let c = catalog(&[
+        (
+            &format!("{dp}/cryptography.egg-info/PKG-INFO"),
+            meta.clone(),
+        ),
+        (
+            &format!("{dp}/cryptography-38.0.4.dist-info/METADATA"),
+            meta.clone(),
+        ),
+        (
+            &format!("{dp}/cryptography-38.0.4.dist-info/RECORD"),
+            b"cryptography/__init__.py,,\n".to_vec(),
+        ),
+        (
+            "/opt/venv/lib/python3.11/site-packages/cryptography-38.0.4.dist-info/METADATA",
+            meta,
+        ),
+    ]);
+    assert_eq!(c.packages.len(), 2, "{:#?}", c.packages);
+    let system = c
+        .packages
+        .iter()
+        .find(|p| p.locations[0].starts_with(dp))
+        .unwrap();
+    assert_eq!(
+        system.locations,
+        [
+            format!("{dp}/cryptography-38.0.4.dist-info/METADATA"),
+            format!("{dp}/cryptography.egg-info/PKG-INFO"),
+        ]
+    );
+    assert_eq!(system.files, [format!("{dp}/cryptography/__init__.py")]);
+}

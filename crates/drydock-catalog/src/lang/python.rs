@@ -142,8 +142,13 @@ impl Cataloger for PythonCataloger {
     }
 
     fn finish(mut self: Box<Self>, _ctx: &Context) -> (Vec<Package>, Vec<Warning>) {
-        let mut packages = Vec::with_capacity(self.found.len());
-        for f in std::mem::take(&mut self.found) {
+        let mut packages: Vec<Package> = Vec::with_capacity(self.found.len());
+        // One distribution, two metadata directories (Debian ships `x.egg-info` next to
+        // `x-1.0.dist-info`): one package, both locations. Wheel metadata first, so it wins.
+        let mut found = std::mem::take(&mut self.found);
+        found.sort_by_key(|f| (!f.path.ends_with("/METADATA"), f.path.clone()));
+        let mut seen: HashMap<(String, String, String), usize> = HashMap::new();
+        for f in found {
             let Some(mut p) = f.meta.to_package() else {
                 self.warnings.push(warning(
                     NAME,
@@ -159,6 +164,20 @@ impl Cataloger for PythonCataloger {
             if let Some(files) = self.records.remove(&f.dir) {
                 p.files = files;
             }
+            let key = (
+                parent_dir(&f.dir).to_string(),
+                normalize_name(&p.name),
+                p.version.clone(),
+            );
+            if let Some(&i) = seen.get(&key) {
+                let first = &mut packages[i];
+                first.locations.push(f.path);
+                if first.files.is_empty() {
+                    first.files = p.files;
+                }
+                continue;
+            }
+            seen.insert(key, packages.len());
             p.locations.push(f.path);
             p.layer = Some(f.layer);
             packages.push(p);
