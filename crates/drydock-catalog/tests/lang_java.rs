@@ -304,3 +304,44 @@ fn nested_zip_bomb_and_corrupt_archive_warn() {
     );
     let _ = std::fs::remove_dir_all(&work);
 }
+
+/// A jar that bundles (shades) another project's classes carries that project's pom.properties:
+/// both the bundled project and the jar itself (from its manifest) are packages. A jar whose
+/// pom.properties is its own (same version as its manifest) is one package.
+#[test]
+fn shaded_dependency_and_the_jar_itself() {
+    let work = scratch("java-shaded");
+    let (pom_name, pom_text) = pom("cglib", "cglib", "3.2.12");
+    let shaded = make_jar(
+        &work,
+        &work.join("guice.jar"),
+        &[
+            (pom_name.as_str(), pom_text),
+            ("com/google/inject/Guice.class", vec![0xca, 0xfe]),
+        ],
+        Some(
+            "Automatic-Module-Name: com.google.guice\nBundle-SymbolicName: com.google.inject\nBundle-Version: 4.2.3\n",
+        ),
+    );
+    let (pom_name, pom_text) = pom("org.apache.maven", "maven-core", "3.8.7");
+    let own = make_jar(
+        &work,
+        &work.join("maven3-core.jar"),
+        &[(pom_name.as_str(), pom_text)],
+        Some("Implementation-Title: Maven Core\nImplementation-Version: 3.8.7\n"),
+    );
+    let c = catalog(&[
+        ("/usr/share/java/guice.jar", shaded),
+        ("/usr/share/java/maven3-core.jar", own),
+    ]);
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    assert_eq!(
+        purls(&c),
+        [
+            "pkg:maven/cglib/cglib@3.2.12",
+            "pkg:maven/com.google.guice/guice@4.2.3",
+            "pkg:maven/org.apache.maven/maven-core@3.8.7",
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&work);
+}

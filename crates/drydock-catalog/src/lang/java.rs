@@ -117,7 +117,7 @@ impl Scan {
                     .unwrap_or_default()
             })
             .collect();
-        let mut found_pom = false;
+        let mut poms: Vec<(String, String)> = Vec::new();
         for (i, name) in names.iter().enumerate() {
             if !is_pom_properties(name) {
                 continue;
@@ -131,58 +131,60 @@ impl Scan {
             if a.is_empty() || v.is_empty() {
                 continue;
             }
-            found_pom = true;
+            poms.push((a.to_string(), v.to_string()));
             self.push(g, a, v, display, "pom.properties");
         }
-        if !found_pom {
-            let manifest = names
-                .iter()
-                .position(|n| n.eq_ignore_ascii_case("META-INF/MANIFEST.MF"))
-                .and_then(|i| self.small_entry(&mut zip, i, display, "META-INF/MANIFEST.MF"));
-            let main = manifest.as_deref().map(parse_manifest).unwrap_or_default();
-            let get = |k: &str| main.get(k).map(String::as_str).unwrap_or("");
-            let (file_artifact, file_version) = split_file_name(file);
-            let symbolic = get("Bundle-SymbolicName")
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_string();
-            let artifact = [
-                file_artifact.as_str(),
-                get("Implementation-Title"),
-                symbolic.as_str(),
-            ]
-            .into_iter()
-            .find(|s| !s.is_empty())
+        // The archive's own identity, from its manifest or file name. Shaded archives carry the
+        // pom.properties of what they bundle: when none of those is the archive itself (same
+        // artifact or version), the archive is a package of its own too.
+        let manifest = names
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case("META-INF/MANIFEST.MF"))
+            .and_then(|i| self.small_entry(&mut zip, i, display, "META-INF/MANIFEST.MF"));
+        let main = manifest.as_deref().map(parse_manifest).unwrap_or_default();
+        let get = |k: &str| main.get(k).map(String::as_str).unwrap_or("");
+        let (file_artifact, file_version) = split_file_name(file);
+        let symbolic = get("Bundle-SymbolicName")
+            .split(';')
+            .next()
             .unwrap_or("")
+            .trim()
             .to_string();
-            let version = [
-                get("Implementation-Version"),
-                get("Bundle-Version"),
-                file_version.as_str(),
-            ]
-            .into_iter()
-            .find(|s| !s.is_empty())
-            .unwrap_or("")
-            .to_string();
-            let group = [
-                get("Implementation-Vendor-Id"),
-                get("Automatic-Module-Name"),
-                symbolic.as_str(),
-            ]
-            .into_iter()
-            .find(|s| !s.is_empty() && !s.contains(' '))
-            .unwrap_or("")
-            .to_string();
-            if !artifact.is_empty() && !version.is_empty() {
-                let from = if manifest.is_some() {
-                    "MANIFEST.MF"
-                } else {
-                    "file name"
-                };
-                self.push(&group, &artifact, &version, display, from);
-            }
+        let artifact = [
+            file_artifact.as_str(),
+            get("Implementation-Title"),
+            symbolic.as_str(),
+        ]
+        .into_iter()
+        .find(|s| !s.is_empty())
+        .unwrap_or("")
+        .to_string();
+        let version = [
+            get("Implementation-Version"),
+            get("Bundle-Version"),
+            file_version.as_str(),
+        ]
+        .into_iter()
+        .find(|s| !s.is_empty())
+        .unwrap_or("")
+        .to_string();
+        let group = [
+            get("Implementation-Vendor-Id"),
+            get("Automatic-Module-Name"),
+            symbolic.as_str(),
+        ]
+        .into_iter()
+        .find(|s| !s.is_empty() && !s.contains(' '))
+        .unwrap_or("")
+        .to_string();
+        let is_self = |(a, v): &(String, String)| *a == artifact || *v == version;
+        if !artifact.is_empty() && !version.is_empty() && !poms.iter().any(is_self) {
+            let from = if manifest.is_some() {
+                "MANIFEST.MF"
+            } else {
+                "file name"
+            };
+            self.push(&group, &artifact, &version, display, from);
         }
         if depth >= MAX_DEPTH {
             if names.iter().any(|n| is_archive(n)) {
