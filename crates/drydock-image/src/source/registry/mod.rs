@@ -5,7 +5,12 @@
 //! digest and verified while streaming; verified blobs and manifests go to the [`BlobCache`], so a
 //! digest reference whose blobs are cached opens without the network.
 //!
-//! Plain HTTP is used only for loopback registries and those listed in `insecure_registries`.
+//! Plain HTTP is used only for loopback registries and those listed in `insecure_registries`, and
+//! only after HTTPS did not answer there. TLS trusts the system CA bundle and Docker's `certs.d`
+//! (see `tls.rs`). Credentials come from Docker's and Podman's files (see `auth.rs`); the registry's
+//! `Authorization` never leaves its origin, so redirects to blob storage go without it. 429, 5xx and
+//! dropped connections are retried (at most 4 attempts, `Retry-After` honoured up to 30 s), and a
+//! blob download that breaks off resumes with a `Range` request.
 
 mod auth;
 mod client;
