@@ -84,6 +84,7 @@ fn split_into(script: &str, nested: bool, depth: usize, out: &mut Vec<Command>) 
     let mut in_word = false;
     let mut i = 0;
     let start = out.len();
+    let mut substitutions: Vec<String> = Vec::new();
     let flush_word = |word: &mut String, in_word: &mut bool, cur: &mut Command| {
         if *in_word {
             cur.words.push(std::mem::take(word));
@@ -142,6 +143,29 @@ fn split_into(script: &str, nested: bool, depth: usize, out: &mut Vec<Command>) 
                 in_word = true;
                 i += 1;
                 while i < chars.len() && chars[i] != '"' {
+                    // A command substitution inside double quotes still runs: split it too.
+                    if chars[i] == '$' && chars.get(i + 1) == Some(&'(') {
+                        let mut depth = 0usize;
+                        let mut j = i + 1;
+                        while j < chars.len() {
+                            match chars[j] {
+                                '(' => depth += 1,
+                                ')' => {
+                                    depth = depth.saturating_sub(1);
+                                    if depth == 0 {
+                                        break;
+                                    }
+                                }
+                                _ => {}
+                            }
+                            j += 1;
+                        }
+                        let inner: String = chars[i + 2..j.min(chars.len())].iter().collect();
+                        word.extend(chars[i..(j + 1).min(chars.len())].iter());
+                        substitutions.push(inner);
+                        i = j + 1;
+                        continue;
+                    }
                     if chars[i] == '\\' && i + 1 < chars.len() {
                         let n = chars[i + 1];
                         if n == '\n' {
@@ -217,6 +241,11 @@ fn split_into(script: &str, nested: bool, depth: usize, out: &mut Vec<Command>) 
     }
     flush_word(&mut word, &mut in_word, &mut cur);
     finish(&mut cur, "", out);
+    if depth < 4 {
+        for inner in substitutions {
+            split_into(&inner, nested, depth + 1, out);
+        }
+    }
     // Look inside `sh -c 'script'`.
     if depth < 4 {
         let mut extra = Vec::new();
@@ -276,6 +305,13 @@ mod tests {
         assert_eq!(progs("sudo -u app env A=1 pip install x"), ["pip"]);
         assert_eq!(progs("# comment\necho hi # trailing"), ["echo"]);
         assert_eq!(progs("x=$(curl -s u | bash)"), ["curl", "bash"]);
+        let q =
+            split("deps=\"$( scanelf --needed /usr | tr ',' '\\n' | sort -u )\"; apk add $deps");
+        assert_eq!(
+            q.iter().filter_map(|c| c.program()).collect::<Vec<_>>(),
+            ["apk", "scanelf", "tr", "sort"]
+        );
+        assert_eq!(q.iter().filter(|c| c.op_before == "|").count(), 2);
     }
 
     #[test]
