@@ -238,8 +238,10 @@ impl FileVisitor for FactsCollector {
         let Some(want) = self.want_kind(path, node) else {
             return Ok(());
         };
-        // A damaged file is this visitor's problem, not the walk's: warn and go on.
-        let result = match want {
+        // The readers below parse leniently and never fail on content: an error here comes from
+        // the layer stream itself (corrupt compression, a truncated or tampered blob), which must
+        // stop the walk rather than leave a report that looks complete.
+        match want {
             Want::Small => self.keep_small(path, content),
             Want::Dpkg => read_dpkg(
                 content,
@@ -291,11 +293,7 @@ impl FileVisitor for FactsCollector {
                     }
                 })
             }
-        };
-        if let Err(e) = result {
-            self.warnings.push(format!("{path}: {e}"));
         }
-        Ok(())
     }
 }
 

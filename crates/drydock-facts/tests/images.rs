@@ -679,3 +679,41 @@ fn images_comparison_of_base_images() {
     assert!(row("user").contains("nonroot (65532)"));
     assert!(row("user").contains("app (1000)"));
 }
+
+#[test]
+fn images_corrupt_layer_is_an_error_not_a_report() {
+    // A copy of minbase whose layer blob is cut short: inspect must fail, not report.
+    let src = images::layout("minbase");
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("minbase");
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(&src)
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(copy.join("index.json")).unwrap()).unwrap();
+    let manifest_digest = index["manifests"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .replace(':', "/");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(copy.join("blobs").join(&manifest_digest)).unwrap())
+            .unwrap();
+    let layer = copy.join("blobs").join(
+        manifest["layers"][0]["digest"]
+            .as_str()
+            .unwrap()
+            .replace(':', "/"),
+    );
+    let bytes = std::fs::read(&layer).unwrap();
+    std::fs::write(&layer, &bytes[..bytes.len() / 2]).unwrap();
+    let opts = drydock_image::OpenOptions {
+        no_cache: true,
+        ..Default::default()
+    };
+    let image = drydock_image::open(&format!("oci:{}", copy.display()), &opts).unwrap();
+    assert!(drydock_facts::inspect(&image, &common::opts()).is_err());
+}
