@@ -285,3 +285,104 @@ fn images_corrupt_blob_is_named() {
     std::fs::write(blob(&layer), bytes).unwrap();
     assert_error(&["inspect", &format!("oci:{}", dst.display())], &layer);
 }
+
+/// The app image's OCI base annotations name the python image in a real registry: `sbom` reads the base
+/// from there and marks which packages came with it.
+#[test]
+fn images_sbom_marks_base_packages_from_registry_annotations() {
+    use drydock_testkit::registry::{Format, Registry};
+    let reg = Registry::start();
+    reg.push_layout(&images::layout("python"), "t/python:1", Format::Oci);
+    let python_digest = {
+        let index: Value = serde_json::from_slice(
+            &std::fs::read(images::layout("python").join("index.json")).unwrap(),
+        )
+        .unwrap();
+        index["manifests"][0]["digest"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // A copy of the app image whose annotations point at the registry copy of its base.
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app");
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(images::layout("app"))
+        .arg(&app)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let status = Command::new("umoci")
+        .arg("config")
+        .arg("--image")
+        .arg(format!("{}:latest", app.display()))
+        .arg(format!(
+            "--manifest.annotation=org.opencontainers.image.base.name={}",
+            reg.reference("t/python:1")
+        ))
+        .arg(format!(
+            "--manifest.annotation=org.opencontainers.image.base.digest={python_digest}"
+        ))
+        .status()
+        .expect("umoci runs (scripts/test installs it)");
+    assert!(status.success());
+    reg.push_layout(&app, "t/app:1", Format::Oci);
+
+    let bom = json(&[
+        "sbom",
+        "--format",
+        "json",
+        "--no-cache",
+        &reg.reference("t/app:1"),
+    ]);
+    let packages = bom["packages"].as_array().unwrap();
+    let python_layers: u64 = images::truth("python", "layers.txt")
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(!packages.is_empty());
+    for p in packages {
+        let layer = p["layer"].as_u64().unwrap_or_else(|| panic!("{p}"));
+        assert_eq!(
+            p["in_base_image"].as_bool(),
+            Some(layer < python_layers),
+            "{p}"
+        );
+    }
+    // The venv packages came with the app layer; the dpkg ones with the base.
+    assert!(
+        packages
+            .iter()
+            .any(|p| p["type"] == "python" && p["in_base_image"] == false)
+    );
+    assert!(
+        packages
+            .iter()
+            .any(|p| p["type"] == "deb" && p["in_base_image"] == true)
+    );
+
+    // --base with a local source gives the same answer.
+    let local = json(&[
+        "sbom",
+        "--format",
+        "json",
+        "--base",
+        &oci("python"),
+        &oci("app"),
+    ]);
+    let flags = |v: &Value| -> Vec<(String, Value)> {
+        v["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["purl"].as_str().unwrap().to_string(),
+                    p["in_base_image"].clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(flags(&bom), flags(&local));
+}

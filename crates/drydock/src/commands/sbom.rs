@@ -18,9 +18,10 @@ pub fn run(a: &SbomArgs) -> Result<u8> {
         drydock_catalog::catalog::catalog_dir(Path::new(&a.image), &catalog_opts, &mut [])?.0
     } else {
         let image = drydock_image::open(&a.image, &opts)?;
-        if let Some(base) = &a.base {
-            catalog_opts.base_layers = Some(base_layer_count(&image, base, &opts)?);
-        }
+        catalog_opts.base_layers = match &a.base {
+            Some(base) => Some(base_layer_count(&image, base, &opts)?),
+            None => base_from_annotations(&image, &opts),
+        };
         drydock_catalog::catalog::catalog_image_with(&image, &catalog_opts, &mut [])?.0
     };
     let format = match a.format {
@@ -72,6 +73,36 @@ fn base_layer_count(
         );
     }
     Ok(theirs.len())
+}
+
+const BASE_NAME: &str = "org.opencontainers.image.base.name";
+const BASE_DIGEST: &str = "org.opencontainers.image.base.digest";
+
+/// The base image named by the manifest's OCI annotations, when the image itself came from a registry
+/// (a local image never triggers network access). Unknown, with a warning, when it cannot be read.
+fn base_from_annotations(
+    image: &drydock_image::Image,
+    opts: &drydock_image::OpenOptions,
+) -> Option<usize> {
+    let ann = &image.manifest.annotations;
+    let (name, digest) = (ann.get(BASE_NAME)?, ann.get(BASE_DIGEST)?);
+    image.reference.as_ref()?;
+    let name = name.split('@').next().unwrap_or(name);
+    let spec = format!("docker://{name}@{digest}");
+    match base_layer_count(image, &spec, opts) {
+        Ok(n) => Some(n),
+        Err(e) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "drydock: warning: base image from annotations ({spec}) not used: {}",
+                format!("{e:#}")
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+            None
+        }
+    }
 }
 
 /// SBOM creation time: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now.
