@@ -251,3 +251,37 @@ fn conformance_real_image_sboms_are_schema_valid() {
         }
     }
 }
+
+/// The file lists are real: every file a deb owns is in the image (through the merged-/usr symlinks
+/// where the list names the old path), except what the build removed afterwards, which the
+/// independent `files.tsv` truth must not have either.
+#[test]
+fn minbase_owned_files_exist() {
+    let (_, c, tree) = catalog("minbase", &Options::default());
+    let truth: HashSet<String> = images::truth_tsv("minbase", "files.tsv")
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    assert!(truth.len() > 5000);
+    let mut missing = Vec::new();
+    let mut total = 0;
+    for p in &c.packages {
+        for f in &p.files {
+            total += 1;
+            if !tree.exists(f) && tree.get(f).is_none() {
+                assert!(
+                    !truth.contains(f),
+                    "{f} is in the image but drydock does not see it"
+                );
+                missing.push(f.clone());
+            }
+        }
+    }
+    assert!(total > 5000, "{total}");
+    assert!(
+        missing.len() * 100 < total,
+        "{} of {total} missing: {:?}",
+        missing.len(),
+        &missing[..missing.len().min(20)]
+    );
+}
