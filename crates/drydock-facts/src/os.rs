@@ -432,6 +432,7 @@ pub(crate) fn eol(os: &Os, today: Date) -> Eol {
     };
     let end = row.lts.unwrap_or(row.regular);
     out.date = Some(end.to_string());
+    out.days_left = Some((end - today).whole_days());
     out.source = Some(row.source.to_string());
     if row.lts.is_some() {
         out.regular_support_until = Some(row.regular.to_string());
@@ -475,10 +476,12 @@ mod tests {
         let e = eol(&o, date!(2026 - 01 - 01));
         assert_eq!((e.state, e.lts), (EolState::Supported, false));
         assert_eq!(e.date.as_deref(), Some("2028-06-30"));
+        assert_eq!(e.days_left, Some(911));
         let e = eol(&o, date!(2026 - 11 - 25));
         assert_eq!((e.state, e.lts), (EolState::Supported, true));
         assert_eq!(e.regular_support_until.as_deref(), Some("2026-06-10"));
         assert_eq!(eol(&o, date!(2028 - 07 - 01)).state, EolState::Eol);
+        assert_eq!(eol(&o, date!(2028 - 07 - 01)).days_left, Some(-1));
         assert_eq!(
             eol(&os("debian", "10"), date!(2026 - 11 - 25)).state,
             EolState::Eol

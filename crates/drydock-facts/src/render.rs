@@ -112,7 +112,11 @@ pub fn render_table(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
             os.eol.date.as_deref().unwrap_or("?"),
             os.eol.regular_support_until.as_deref().unwrap_or("?")
         ),
-        EolState::Supported => format!("supported until {}", os.eol.date.as_deref().unwrap_or("?")),
+        EolState::Supported => format!(
+            "supported until {} ({} days left)",
+            os.eol.date.as_deref().unwrap_or("?"),
+            os.eol.days_left.unwrap_or(0)
+        ),
         EolState::Eol => format!(
             "END OF LIFE since {}",
             os.eol.date.as_deref().unwrap_or("?")

@@ -100,6 +100,8 @@ pub struct Eol {
     pub regular_support_until: Option<String>,
     /// True while only the LTS phase still supports this release.
     pub lts: bool,
+    /// Days from `as_of` to `date` (negative once past), when there is a date.
+    pub days_left: Option<i64>,
     /// Where the date comes from (the bundled table cites its sources).
     pub source: Option<String>,
     /// The date the state was computed for.
