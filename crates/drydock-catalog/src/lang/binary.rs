@@ -91,3 +91,71 @@ impl Cataloger for BinaryCataloger {
         (self.packages, self.warnings)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use drydock_image::FileVisitor;
+
+    fn node(size: u64, mode: u32) -> Node {
+        Node {
+            kind: Kind::File,
+            mode,
+            uid: 0,
+            gid: 0,
+            size,
+            mtime: 0,
+            layer: 0,
+            link: None,
+        }
+    }
+
+    #[test]
+    fn wants_executables_and_bin_dirs_only() {
+        let c = BinaryCataloger::default();
+        assert!(c.wants("/usr/local/share/app/server", &node(1 << 20, 0o755)));
+        assert!(c.wants("/usr/local/bin/tool", &node(1 << 20, 0o644)));
+        assert!(!c.wants("/usr/share/doc/readme", &node(1 << 20, 0o644)));
+        assert!(!c.wants("/usr/bin/tiny", &node(100, 0o755)));
+    }
+
+    #[test]
+    fn oversized_executables_are_warned_not_read() {
+        let mut c = BinaryCataloger::default();
+        let mut elf = b"\x7fELF".to_vec();
+        elf.resize(4096, 0);
+        c.visit(
+            "/usr/bin/huge",
+            &node(MAX_SIZE + 1, 0o755),
+            &mut elf.as_slice(),
+        )
+        .unwrap();
+        c.visit(
+            "/usr/bin/huge.sh",
+            &node(MAX_SIZE + 1, 0o755),
+            &mut &b"#!/bin/sh\n"[..],
+        )
+        .unwrap();
+        let (p, w) = Box::new(c).finish(&Context::default());
+        assert!(p.is_empty());
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].path, "/usr/bin/huge");
+    }
+
+    #[test]
+    fn a_size_the_content_does_not_match_is_a_warning() {
+        // The header claims program headers beyond the content actually there.
+        let mut c = BinaryCataloger::default();
+        let mut h = vec![0u8; 64];
+        h[..4].copy_from_slice(b"\x7fELF");
+        h[4] = 2;
+        h[5] = 1;
+        h[32..40].copy_from_slice(&64u64.to_le_bytes());
+        h[54..56].copy_from_slice(&56u16.to_le_bytes());
+        h[56..58].copy_from_slice(&4u16.to_le_bytes());
+        c.visit("/usr/bin/short", &node(1 << 20, 0o755), &mut h.as_slice())
+            .unwrap();
+        let (_, w) = Box::new(c).finish(&Context::default());
+        assert_eq!(w.len(), 1, "{w:?}");
+    }
+}

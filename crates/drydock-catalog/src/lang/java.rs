@@ -407,3 +407,37 @@ mod tests {
         assert_eq!(s.problems.len(), 1);
     }
 }
+
+#[cfg(test)]
+mod visit_tests {
+    use super::*;
+    use drydock_image::FileVisitor;
+
+    #[test]
+    fn declared_size_over_the_cap_is_warned_without_reading() {
+        let mut c = JavaCataloger::default();
+        let node = Node {
+            kind: Kind::File,
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            size: MAX_ARCHIVE + 1,
+            mtime: 0,
+            layer: 0,
+            link: None,
+        };
+        assert!(c.wants("/app/big.JAR", &node));
+        // A reader that fails if read: the cataloger must not touch the content.
+        struct Untouchable;
+        impl Read for Untouchable {
+            fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+                panic!("content read")
+            }
+        }
+        c.visit("/app/big.JAR", &node, &mut Untouchable).unwrap();
+        let (p, w) = Box::new(c).finish(&Context::default());
+        assert!(p.is_empty());
+        assert_eq!(w.len(), 1);
+        assert!(w[0].message.contains("larger than"), "{w:?}");
+    }
+}
