@@ -4,7 +4,8 @@ use drydock_dockerfile::ast::{Instruction, InstructionKind};
 
 crate::rules::declare_rule! {
     /// ## What it does
-    /// Flags `apk add` in the final image without `--no-cache`, unless the same RUN removes
+    /// Flags `apk add` in the final image without `--no-cache` (or `--no-network`, which downloads
+    /// nothing), unless the same RUN removes
     /// `/var/cache/apk` or mounts it as a cache/tmpfs. Cleanup in a later RUN is reported too (the message
     /// names its line): the bytes stay in the earlier layer.
     ///
@@ -46,10 +47,9 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
         if cache_mount_covers(ins, &["/var/cache/apk"]) || cleans(ins) {
             continue;
         }
-        let bad = run_commands(ins)
-            .iter()
-            .filter_map(pkg::parse)
-            .any(|p| p.manager == "apk" && p.sub == "add" && !p.has_opt(&["--no-cache"]));
+        let bad = run_commands(ins).iter().filter_map(pkg::parse).any(|p| {
+            p.manager == "apk" && p.sub == "add" && !p.has_opt(&["--no-cache", "--no-network"])
+        });
         if bad {
             let note = later_cleanup_note(&runs, n, cleans);
             out.emit(
