@@ -176,6 +176,17 @@ fn minbase_has_the_bookworm_minbase_package_set() {
         assert!(pkgs.contains(p), "minbase lacks {p}");
     }
     assert!(!pkgs.contains("usrmerge"), "merged-usr hook not used");
+    // Directories dpkg says apt owns stay (mmdebstrap empties lists and cache, keeping these).
+    let files = images::truth("minbase", "files.tsv");
+    for dir in [
+        "/var/lib/apt/lists/partial",
+        "/var/cache/apt/archives/partial",
+    ] {
+        assert!(
+            files.contains(&format!("{dir}\td\t")),
+            "minbase lacks {dir}"
+        );
+    }
     assert!(images::truth("minbase", "os-release").contains("VERSION_CODENAME=bookworm"));
     assert_eq!(images::truth("minbase", "layers.txt").trim(), "1");
 }
