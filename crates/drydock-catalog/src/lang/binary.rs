@@ -34,6 +34,8 @@ impl drydock_image::FileVisitor for BinaryCataloger {
         node.kind == Kind::File
             && node.size >= MIN_SIZE
             && (node.is_executable() || in_bin_dir(path))
+            // An executable jar is the Java cataloger's; two visitors would make the walk buffer it.
+            && !super::java::is_archive(super::file_name(path))
     }
 
     fn visit(&mut self, path: &str, node: &Node, content: &mut dyn Read) -> std::io::Result<()> {
@@ -117,6 +119,7 @@ mod tests {
         assert!(c.wants("/usr/local/bin/tool", &node(1 << 20, 0o644)));
         assert!(!c.wants("/usr/share/doc/readme", &node(1 << 20, 0o644)));
         assert!(!c.wants("/usr/bin/tiny", &node(100, 0o755)));
+        assert!(!c.wants("/usr/local/bin/app.jar", &node(1 << 20, 0o755)));
     }
 
     #[test]

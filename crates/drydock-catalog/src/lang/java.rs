@@ -26,7 +26,7 @@ const MAX_ENTRIES: usize = 200_000;
 const MAX_SMALL_ENTRY: u64 = 1 << 20;
 const EXTENSIONS: &[&str] = &[".jar", ".war", ".ear", ".jpi", ".hpi"];
 
-fn is_archive(name: &str) -> bool {
+pub(crate) fn is_archive(name: &str) -> bool {
     EXTENSIONS.iter().any(|e| super::ends_with_ci(name, e))
 }
 
