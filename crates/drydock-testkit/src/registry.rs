@@ -84,51 +84,20 @@ impl Registry {
     /// An open registry serving HTTPS only, with a certificate for `127.0.0.1` and `localhost` signed
     /// by a CA made now with `openssl` ([`Registry::tls_ca`]).
     pub fn start_tls() -> Registry {
-        Registry::launch(None, None, |dir, _| {
-            let p = |name: &str| dir.join(name);
-            run(Command::new("openssl")
-                .args([
-                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                ])
-                .args(["-subj", "/CN=drydock-test-ca", "-keyout"])
-                .arg(p("tls-ca.key"))
-                .arg("-out")
-                .arg(p("tls-ca.pem")));
-            run(Command::new("openssl")
-                .args([
-                    "req",
-                    "-newkey",
-                    "rsa:2048",
-                    "-nodes",
-                    "-subj",
-                    "/CN=127.0.0.1",
-                    "-keyout",
-                ])
-                .arg(p("tls.key"))
-                .arg("-out")
-                .arg(p("tls.csr")));
-            std::fs::write(
-                p("tls.ext"),
-                "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
-            )
-            .expect("extfile");
-            run(Command::new("openssl")
-                .args(["x509", "-req", "-days", "2", "-CAcreateserial", "-in"])
-                .arg(p("tls.csr"))
-                .arg("-CA")
-                .arg(p("tls-ca.pem"))
-                .arg("-CAkey")
-                .arg(p("tls-ca.key"))
-                .arg("-extfile")
-                .arg(p("tls.ext"))
-                .arg("-out")
-                .arg(p("tls.pem")));
-            format!(
-                "  tls:\n    certificate: {}\n    key: {}\n",
-                p("tls.pem").display(),
-                p("tls.key").display()
-            )
-        })
+        Registry::launch(None, None, |dir, _| tls_setup(dir, false))
+    }
+
+    /// Like [`Registry::start_tls`], and the registry also wants a client certificate signed by the same
+    /// CA: [`Registry::client_cert_dir`] holds one as `client.cert`/`client.key`, with the CA as `ca.crt`
+    /// (the `certs.d/<host>` layout of Docker, skopeo and drydock).
+    pub fn start_mtls() -> Registry {
+        Registry::launch(None, None, |dir, _| tls_setup(dir, true))
+    }
+
+    /// The `certs.d/<host>`-style directory of a [`Registry::start_mtls`] registry's client.
+    pub fn client_cert_dir(&self) -> Option<PathBuf> {
+        let d = self.dir.path().join("client-certs");
+        d.is_dir().then_some(d)
     }
 
     /// The CA certificate (PEM) of a [`Registry::start_tls`] registry.
@@ -305,6 +274,9 @@ impl Registry {
             .expect("policy");
         }
         cmd.arg("--policy").arg(&policy);
+        if let Some(certs) = self.client_cert_dir() {
+            cmd.arg("--dest-cert-dir").arg(certs);
+        }
         cmd.arg("--dest-authfile")
             .arg(self.dir.path().join("skopeo-auth.json"));
         cmd.arg(src)
@@ -334,6 +306,68 @@ impl Drop for Registry {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Makes a CA, a server certificate for `127.0.0.1`/`localhost` and, with `client_auth`, a client
+/// certificate; returns the registry's `http.tls` configuration lines.
+fn tls_setup(dir: &Path, client_auth: bool) -> String {
+    let p = |name: &str| dir.join(name);
+    run(Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args(["-subj", "/CN=drydock-test-ca", "-keyout"])
+        .arg(p("tls-ca.key"))
+        .arg("-out")
+        .arg(p("tls-ca.pem")));
+    let issue = |name: &str, subject: &str, ext: &str| {
+        run(Command::new("openssl")
+            .args([
+                "req", "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout",
+            ])
+            .arg(p(&format!("{name}.key")))
+            .arg("-out")
+            .arg(p(&format!("{name}.csr"))));
+        std::fs::write(p(&format!("{name}.ext")), ext).expect("extfile");
+        run(Command::new("openssl")
+            .args(["x509", "-req", "-days", "2", "-CAcreateserial", "-in"])
+            .arg(p(&format!("{name}.csr")))
+            .arg("-CA")
+            .arg(p("tls-ca.pem"))
+            .arg("-CAkey")
+            .arg(p("tls-ca.key"))
+            .arg("-extfile")
+            .arg(p(&format!("{name}.ext")))
+            .arg("-out")
+            .arg(p(&format!("{name}.pem"))));
+    };
+    issue(
+        "tls",
+        "/CN=127.0.0.1",
+        "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
+    );
+    let mut config = format!(
+        "  tls:\n    certificate: {}\n    key: {}\n",
+        p("tls.pem").display(),
+        p("tls.key").display()
+    );
+    if client_auth {
+        issue(
+            "client",
+            "/CN=drydock-test-client",
+            "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n",
+        );
+        let certs = p("client-certs");
+        std::fs::create_dir_all(&certs).expect("client certs dir");
+        std::fs::copy(p("client.pem"), certs.join("client.cert")).expect("client cert");
+        std::fs::copy(p("client.key"), certs.join("client.key")).expect("client key");
+        std::fs::copy(p("tls-ca.pem"), certs.join("ca.crt")).expect("ca");
+        config.push_str(&format!(
+            "    clientcas:\n      - {}\n",
+            p("tls-ca.pem").display()
+        ));
+    }
+    config
 }
 
 /// The status code of a plain `GET path` on a loopback port, if anything answers.

@@ -351,7 +351,7 @@ impl Client {
             ureq::Error::ConnectionFailed => unreachable("connection failed".to_string()),
             ureq::Error::Tls(reason) => unreachable(format!("TLS: {reason}")),
             // Name resolution and other failures before any answer: nothing was said by the registry.
-            ureq::Error::Io(io) => unreachable(io.to_string()),
+            ureq::Error::Io(io) => unreachable(with_tls_hint(io.to_string(), &self.host)),
             other => Failure::Fatal(self.registry_error(format!("{what}: {other}"))),
         }
     }
@@ -532,6 +532,22 @@ impl Client {
     }
 }
 
+/// Says what to do about the TLS failures users can fix themselves.
+fn with_tls_hint(reason: String, host: &str) -> String {
+    let hint = if reason.contains("UnknownIssuer") || reason.contains("invalid peer certificate") {
+        format!(
+            "; if the registry uses a private CA, put it in /etc/docker/certs.d/{host}/ca.crt or the system CA bundle"
+        )
+    } else if reason.contains("BadCertificate") || reason.contains("CertificateRequired") {
+        format!(
+            "; the registry may want a client certificate: /etc/docker/certs.d/{host}/client.cert and client.key"
+        )
+    } else {
+        return reason;
+    };
+    format!("{reason}{hint}")
+}
+
 /// Why a single send failed.
 enum Failure {
     /// Worth another attempt (connection reset, timeout).
@@ -708,6 +724,44 @@ mod tests {
     }
 
     #[test]
+    fn client_certificate_from_certs_d() {
+        let tmp = tempfile::tempdir().unwrap();
+        let reg = drydock_testkit::registry::Registry::start_mtls();
+        tiny_registry_image(&reg, tmp.path());
+        let reference: Reference = reg.reference("tls/app:1").parse().unwrap();
+        let req = Request {
+            path: "manifests/1".into(),
+            accept: Some(crate::oci::media::MANIFEST_ACCEPT),
+            range_from: 0,
+            what: "manifest 1",
+        };
+        let certs_d = tmp.path().join("certs.d");
+        let host_dir = certs_d.join(reg.host());
+        std::fs::create_dir_all(&host_dir).unwrap();
+        for f in ["ca.crt", "client.cert", "client.key"] {
+            std::fs::copy(reg.client_cert_dir().unwrap().join(f), host_dir.join(f)).unwrap();
+        }
+        let with_cert = Client::build(
+            &reference,
+            &OpenOptions::default(),
+            std::slice::from_ref(&certs_d),
+            false,
+        );
+        assert!(with_cert.get(&req).unwrap().status().is_success());
+
+        std::fs::remove_file(host_dir.join("client.cert")).unwrap();
+        let without = Client::build(
+            &reference,
+            &OpenOptions::default(),
+            std::slice::from_ref(&certs_d),
+            false,
+        );
+        let err = without.get(&req).unwrap_err();
+        assert!(matches!(err, Error::Unreachable { .. }), "{err}");
+        assert!(err.to_string().contains("client.cert"), "{err}");
+    }
+
+    #[test]
     fn verified_tls_trusts_certs_d_and_nothing_else() {
         let tmp = tempfile::tempdir().unwrap();
         let reg = drydock_testkit::registry::Registry::start_tls();
@@ -736,10 +790,7 @@ mod tests {
         let untrusted = Client::build(&reference, &opts, &[], false);
         let err = untrusted.get(&req).unwrap_err();
         assert!(matches!(err, Error::Unreachable { .. }), "{err}");
-        assert!(
-            err.to_string().to_lowercase().contains("certificate"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("ca.crt"), "{err}");
     }
 
     #[test]
