@@ -533,6 +533,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn credential_helpers() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
