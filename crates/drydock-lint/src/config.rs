@@ -17,20 +17,26 @@ pub const CONFIG_FILE_NAME: &str = ".drydock.toml";
 #[derive(Debug, Default, Deserialize)]
 struct RawFile {
     #[serde(default)]
-    lint: Option<RawLint>,
+    lint: Option<LintSection>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// The `[lint]` table as written. A CLI that parses the whole `.drydock.toml` with its own
+/// `deny_unknown_fields` struct can embed this and turn it into a [`Config`] with [`Config::from_section`].
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawLint {
+pub struct LintSection {
+    /// Rule codes or names never reported.
     #[serde(default)]
-    ignore: Vec<String>,
+    pub ignore: Vec<String>,
+    /// Severity overrides: rule code or name → `error|warning|info|style`.
     #[serde(default)]
-    severity: BTreeMap<String, String>,
+    pub severity: BTreeMap<String, String>,
+    /// Lowest severity that fails the run.
     #[serde(default)]
-    failure_threshold: Option<String>,
+    pub failure_threshold: Option<String>,
+    /// Registries images may come from (unset: no check).
     #[serde(default)]
-    trusted_registries: Option<Vec<String>>,
+    pub trusted_registries: Option<Vec<String>>,
 }
 
 /// Lint settings after validation.
@@ -68,7 +74,15 @@ impl Config {
             message,
         };
         let raw: RawFile = toml::from_str(text).map_err(|e| err(e.to_string()))?;
-        let lint = raw.lint.unwrap_or_default();
+        Config::from_section(raw.lint.unwrap_or_default(), source)
+    }
+
+    /// Validate a `[lint]` table (rule ids and severities) into a config.
+    pub fn from_section(lint: LintSection, source: Option<&Path>) -> Result<Config, LintError> {
+        let err = |message: String| LintError::Config {
+            path: source.map(|p| p.display().to_string()).unwrap_or_default(),
+            message,
+        };
         let mut cfg = Config {
             source: source.map(Path::to_path_buf),
             ..Config::default()
