@@ -82,6 +82,10 @@ pub struct Package {
     /// Ecosystem-specific extras (maintainer, epoch, release, Go version, main module…).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub metadata: BTreeMap<String, String>,
+    /// Purls of the packages in the same image this one needs, where its database says
+    /// (dpkg `Depends`/`Pre-Depends`, apk `D:`), resolved against what is installed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
 }
 
 impl Package {
@@ -108,6 +112,7 @@ impl Package {
             layer_digest: None,
             in_base_image: None,
             metadata: BTreeMap::new(),
+            depends_on: Vec::new(),
         }
     }
 }

@@ -285,3 +285,83 @@ fn minbase_owned_files_exist() {
         &missing[..missing.len().min(20)]
     );
 }
+
+/// The dependency graph follows the databases: each `Depends` entry whose first alternative is an
+/// installed package (same arch or `all`) points at it, and every edge lands on a package.
+#[test]
+fn dependency_graph_follows_dpkg_depends() {
+    for name in ["minbase", "python"] {
+        let (_, c, _) = catalog(name, &Options::default());
+        let purls: HashSet<&str> = c.packages.iter().map(|p| p.purl.as_str()).collect();
+        let mut edges = 0;
+        for p in c.packages.iter().filter(|p| p.kind == PackageType::Deb) {
+            for d in &p.depends_on {
+                assert!(purls.contains(d.as_str()), "{name}: {} -> {d}", p.name);
+                edges += 1;
+            }
+            let fields = [p.metadata.get("depends"), p.metadata.get("pre-depends")];
+            for entry in fields.into_iter().flatten().flat_map(|f| f.split(", ")) {
+                let first = entry
+                    .split(" | ")
+                    .next()
+                    .unwrap()
+                    .split([' ', ':'])
+                    .next()
+                    .unwrap();
+                let target = c.packages.iter().find(|t| {
+                    t.kind == PackageType::Deb
+                        && t.name == first
+                        && (t.arch == p.arch || t.arch.as_deref() == Some("all"))
+                });
+                if let Some(t) = target.filter(|t| t.name != p.name) {
+                    assert!(
+                        p.depends_on.contains(&t.purl),
+                        "{name}: {} should depend on {}",
+                        p.name,
+                        t.name
+                    );
+                }
+            }
+        }
+        assert!(edges > c.packages.len(), "{name}: only {edges} edges");
+    }
+}
+
+/// apk: every `D:` token resolves (an installed name or something one provides), as apk ensures.
+#[test]
+fn conformance_alpine_dependencies_resolve() {
+    let (_, c, _) = catalog("alpine-3.20", &Options::default());
+    for p in &c.packages {
+        let Some(deps) = p.metadata.get("depends") else {
+            continue;
+        };
+        for tok in deps.split_whitespace().filter(|t| !t.starts_with('!')) {
+            let want = tok.split(['<', '>', '=', '~']).next().unwrap();
+            let providers: Vec<&str> = c
+                .packages
+                .iter()
+                .filter(|t| {
+                    t.name == want
+                        || t.metadata.get("provides").is_some_and(|pr| {
+                            pr.split_whitespace()
+                                .any(|x| x.split('=').next() == Some(want))
+                        })
+                })
+                .map(|t| t.purl.as_str())
+                .collect();
+            assert!(
+                !providers.is_empty(),
+                "{} needs {tok}: nothing provides it",
+                p.name
+            );
+            assert!(
+                providers
+                    .iter()
+                    .any(|pr| p.depends_on.iter().any(|d| d == pr))
+                    || providers.contains(&p.purl.as_str()),
+                "{} -> {tok} not in the graph",
+                p.name
+            );
+        }
+    }
+}

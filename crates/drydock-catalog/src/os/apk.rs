@@ -215,6 +215,8 @@ impl Cataloger for Apk {
 
     fn finish(self: Box<Self>, ctx: &Context) -> (Vec<Package>, Vec<Warning>) {
         let mut out = Vec::new();
+        let mut deps = Vec::new();
+        let mut provides = Vec::new();
         for (path, e) in self.found {
             if e.version.is_empty() {
                 continue;
@@ -254,8 +256,11 @@ impl Cataloger for Apk {
             put("build-time", e.build_time.clone());
             put("depends", Some(e.dependencies.join(" ")));
             put("provides", Some(e.provides.join(" ")));
+            deps.push(super::deps::apk_entries(&e.dependencies));
+            provides.push(super::deps::apk_provides(&e.provides));
             out.push(p);
         }
+        super::deps::resolve(&mut out, &deps, &provides);
         (out, self.warnings)
     }
 }

@@ -438,6 +438,8 @@ impl Cataloger for Dpkg {
 
     fn finish(mut self: Box<Self>, ctx: &Context) -> (Vec<Package>, Vec<Warning>) {
         let mut out: Vec<Package> = Vec::new();
+        let mut deps = Vec::new();
+        let mut provides = Vec::new();
         // A package listed in both status and status.d (unusual) is reported once, status first.
         let mut seen: HashSet<(String, String)> = HashSet::new();
         let found = std::mem::take(&mut self.found);
@@ -532,8 +534,13 @@ impl Cataloger for Dpkg {
             put("depends", Some(&e.depends.join(", ")));
             put("pre-depends", Some(&e.pre_depends.join(", ")));
             put("provides", Some(&e.provides.join(", ")));
+            let mut wanted = e.pre_depends.clone();
+            wanted.extend(e.depends.iter().cloned());
+            deps.push(super::deps::dpkg_entries(&wanted));
+            provides.push(super::deps::dpkg_provides(&e.provides));
             out.push(p);
         }
+        super::deps::resolve(&mut out, &deps, &provides);
         (out, self.warnings)
     }
 }

@@ -6,6 +6,7 @@ use crate::{Cataloger, Context, Package};
 
 pub mod apk;
 pub mod control;
+mod deps;
 pub mod dpkg;
 pub mod rpm;
 

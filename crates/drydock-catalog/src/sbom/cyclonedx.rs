@@ -2,7 +2,7 @@
 //! `operating-system` component, one `library` component per package, and a dependency graph
 //! relating the image to every package.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 
 use serde_json::{Value, json};
@@ -64,6 +64,8 @@ pub fn document(catalog: &Catalog, opts: &WriteOptions) -> Value {
         refs.push(r);
     }
     let mut used: HashSet<String> = HashSet::new();
+    let mut ref_of_purl: HashMap<&str, String> = HashMap::new();
+    let mut package_refs: Vec<String> = Vec::new();
     for p in &catalog.packages {
         let mut r = p.purl.clone();
         let mut n = 1;
@@ -72,11 +74,28 @@ pub fn document(catalog: &Catalog, opts: &WriteOptions) -> Value {
             r = format!("{}#{n}", p.purl);
         }
         components.push(component(p, &r));
+        ref_of_purl
+            .entry(p.purl.as_str())
+            .or_insert_with(|| r.clone());
+        package_refs.push(r.clone());
         refs.push(r);
     }
     let mut dependencies = vec![json!({"ref": IMAGE_REF, "dependsOn": refs})];
-    for r in &refs {
+    let os_refs = refs.len() - package_refs.len();
+    for r in &refs[..os_refs] {
         dependencies.push(json!({"ref": r, "dependsOn": []}));
+    }
+    // The package managers' own dependency graph, where they record one.
+    for (p, r) in catalog.packages.iter().zip(&package_refs) {
+        let mut on: Vec<&str> = p
+            .depends_on
+            .iter()
+            .filter_map(|d| ref_of_purl.get(d.as_str()).map(String::as_str))
+            .filter(|d| d != r)
+            .collect();
+        on.sort_unstable();
+        on.dedup();
+        dependencies.push(json!({"ref": r, "dependsOn": on}));
     }
 
     json!({

@@ -68,6 +68,7 @@ pub fn document(catalog: &Catalog, opts: &WriteOptions) -> Value {
     }
     let mut used: HashSet<String> = HashSet::new();
     let mut refs = LicenseRefs::default();
+    let mut ids: Vec<String> = Vec::with_capacity(catalog.packages.len());
     for (i, p) in catalog.packages.iter().enumerate() {
         let mut id = format!(
             "SPDXRef-Package-{}-{}",
@@ -80,6 +81,29 @@ pub fn document(catalog: &Catalog, opts: &WriteOptions) -> Value {
         }
         packages.push(package(p, &id, &mut refs));
         relationships.push(contains(&id));
+        ids.push(id);
+    }
+    // The package managers' own dependency graph, where they record one.
+    let mut id_of_purl: HashMap<&str, &str> = HashMap::new();
+    for (p, id) in catalog.packages.iter().zip(&ids) {
+        id_of_purl.entry(p.purl.as_str()).or_insert(id.as_str());
+    }
+    for (p, id) in catalog.packages.iter().zip(&ids) {
+        let mut on: Vec<&str> = p
+            .depends_on
+            .iter()
+            .filter_map(|d| id_of_purl.get(d.as_str()).copied())
+            .filter(|d| d != id)
+            .collect();
+        on.sort_unstable();
+        on.dedup();
+        for target in on {
+            relationships.push(json!({
+                "spdxElementId": id,
+                "relationshipType": "DEPENDS_ON",
+                "relatedSpdxElement": target,
+            }));
+        }
     }
     json!({
         "spdxVersion": "SPDX-2.3",
