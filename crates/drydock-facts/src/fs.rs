@@ -7,8 +7,8 @@ use drydock_image::{FileTree, Kind, Node};
 
 use crate::collector::{FactsCollector, base_name, is_java_home, parent};
 use crate::report::{
-    Capped, Leftover, Libc, LibcKind, NamedPath, PackageManagers, Risk, Runtime, ShellInfo, Shells,
-    SpecialFile, WorldWritable,
+    Capped, Essentials, Leftover, Libc, LibcKind, NamedPath, PackageManagers, Risk, Runtime,
+    ShellInfo, Shells, SpecialFile, WorldWritable,
 };
 use crate::run::resolve_file;
 
@@ -30,6 +30,7 @@ pub(crate) struct Scan {
     /// `lib/pythonX.Y`, `lib/ruby/X.Y.0` and similar versioned directories.
     versioned_dirs: BTreeSet<String>,
     status_d_entries: u64,
+    zoneinfo_files: u64,
 }
 
 /// Whether a directory is one the dynamic loader searches (where a system libc lives).
@@ -156,6 +157,9 @@ pub(crate) fn scan(tree: &FileTree) -> Scan {
         }
         if node.kind == Kind::Dir && is_versioned_runtime_dir(path) {
             s.versioned_dirs.insert(path.to_string());
+        }
+        if node.kind == Kind::File && path.starts_with("/usr/share/zoneinfo/") {
+            s.zoneinfo_files += 1;
         }
         if dir == "/var/lib/dpkg/status.d" && node.kind == Kind::File {
             s.status_d_entries += 1;
@@ -477,6 +481,31 @@ pub(crate) fn risk(tree: &FileTree, s: &Scan) -> Risk {
         world_writable: world,
         build_tools: executables(tree, s, build_tool_name),
         package_leftovers,
+    }
+}
+
+/// Where distributions put the CA bundle TLS libraries read (Go's crypto/x509 list, in its order).
+const CA_BUNDLES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/pki/tls/cacert.pem",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+];
+
+/// CA bundle and time zone data.
+pub(crate) fn essentials(tree: &FileTree, s: &Scan) -> Essentials {
+    let bundle = CA_BUNDLES.iter().find_map(|p| {
+        resolve_file(tree, p)
+            .filter(|(_, n)| n.size > 0)
+            .map(|(_, n)| (p.to_string(), n.size))
+    });
+    Essentials {
+        ca_bundle_bytes: bundle.as_ref().map_or(0, |b| b.1),
+        ca_bundle: bundle.map(|b| b.0),
+        zoneinfo: s.zoneinfo_files > 0,
+        zoneinfo_files: s.zoneinfo_files,
     }
 }
 
@@ -1069,6 +1098,25 @@ mod tests {
         let rt = runtimes(&t, &s, &c);
         let got: Vec<Option<&str>> = rt.iter().map(|r| r.version.as_deref()).collect();
         assert_eq!(got, [Some("3.1.2"), Some("8.2.20")]);
+    }
+
+    #[test]
+    fn ca_bundle_and_zoneinfo() {
+        let t = FileTree::from_nodes(vec![
+            l("/etc/ssl/cert.pem", "certs/ca-certificates.crt"),
+            f("/etc/ssl/certs/ca-certificates.crt", 0o644),
+            f("/usr/share/zoneinfo/UTC", 0o644),
+        ]);
+        let e = essentials(&t, &scan(&t));
+        assert_eq!(
+            e.ca_bundle.as_deref(),
+            Some("/etc/ssl/certs/ca-certificates.crt")
+        );
+        assert_eq!(e.ca_bundle_bytes, 100);
+        assert!(e.zoneinfo);
+        let t = FileTree::from_nodes(vec![f("/app/server", 0o755)]);
+        let e = essentials(&t, &scan(&t));
+        assert!(e.ca_bundle.is_none() && !e.zoneinfo);
     }
 
     #[test]

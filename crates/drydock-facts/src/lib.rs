@@ -302,6 +302,7 @@ fn build(
         size: size(tree, config),
         risk: fs::risk(tree, &scan),
         runtimes: fs::runtimes(tree, &scan, &collector),
+        essentials: fs::essentials(tree, &scan),
         user,
         os,
         warnings,

@@ -213,6 +213,25 @@ pub fn render_table(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
         o.kv(false, "runtimes", rts.join(", "))?;
     }
 
+    let e = &report.essentials;
+    o.kv(
+        e.ca_bundle.is_none(),
+        "ca certificates",
+        e.ca_bundle.as_ref().map_or_else(
+            || "NONE (TLS clients cannot verify servers)".to_string(),
+            |p| format!("{p} ({})", human(e.ca_bundle_bytes)),
+        ),
+    )?;
+    o.kv(
+        false,
+        "time zones",
+        if e.zoneinfo {
+            format!("{} zoneinfo files", e.zoneinfo_files)
+        } else {
+            "none (UTC only)".into()
+        },
+    )?;
+
     o.section("Runtime")?;
     let u = &report.user;
     let who = match (&u.name, u.uid) {
@@ -530,6 +549,22 @@ fn comparison_cells(r: &Report) -> Vec<(&'static str, String)> {
         ),
         ("pkg leftovers", human(leftovers)),
         ("runtimes", list(runtimes)),
+        (
+            "ca certificates",
+            if r.essentials.ca_bundle.is_some() {
+                "yes".into()
+            } else {
+                "NO".into()
+            },
+        ),
+        (
+            "time zones",
+            if r.essentials.zoneinfo {
+                "yes".into()
+            } else {
+                "no".into()
+            },
+        ),
     ]
 }
 
@@ -613,7 +648,7 @@ mod comparison_tests {
         super::render_comparison(&[a, b], &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), 17, "{text}");
+        assert_eq!(lines.len(), 19, "{text}");
         let col = lines[0].find("a-much-longer-name").unwrap();
         assert!(lines.iter().all(|l| !l.ends_with(' ')), "{text}");
         for l in &lines[1..] {

@@ -24,6 +24,7 @@ pub struct Report {
     pub size: Size,
     pub risk: Risk,
     pub runtimes: Vec<Runtime>,
+    pub essentials: Essentials,
     /// Problems met while gathering facts that did not stop the run (malformed lines, oversized files).
     pub warnings: Vec<String>,
 }
@@ -378,4 +379,17 @@ pub struct Runtime {
     pub version_source: Option<String>,
     /// The executable or directory that shows the runtime.
     pub path: String,
+}
+
+/// Data files many programs need at run time and minimal images often lack.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Essentials {
+    /// The CA certificate bundle TLS clients read, when one exists (first of the usual paths).
+    pub ca_bundle: Option<String>,
+    /// Bytes of that bundle.
+    pub ca_bundle_bytes: u64,
+    /// Whether `/usr/share/zoneinfo` has time zone files.
+    pub zoneinfo: bool,
+    /// Regular files under `/usr/share/zoneinfo`.
+    pub zoneinfo_files: u64,
 }

@@ -220,6 +220,28 @@ pub fn check_against_truth(name: &str, r: &Report) {
         }
     }
 
+    // CA bundle and zoneinfo, from the truth listing.
+    let bundle = fs.resolve_file("/etc/ssl/certs/ca-certificates.crt");
+    if let Some(b) = &bundle {
+        assert_eq!(
+            r.essentials.ca_bundle.as_deref(),
+            Some("/etc/ssl/certs/ca-certificates.crt"),
+            "{name}"
+        );
+        assert_eq!(r.essentials.ca_bundle_bytes, fs.files[b].size, "{name}");
+    } else if ["/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"]
+        .iter()
+        .all(|p| fs.resolve_file(p).is_none())
+    {
+        assert_eq!(r.essentials.ca_bundle, None, "{name}");
+    }
+    let zones = fs
+        .files
+        .iter()
+        .filter(|(p, f)| p.starts_with("/usr/share/zoneinfo/") && f.kind == "f")
+        .count() as u64;
+    assert_eq!(r.essentials.zoneinfo_files, zones, "{name}: zoneinfo");
+
     common::assert_valid(r);
     let mut table = Vec::new();
     drydock_facts::render_table(r, &mut table).unwrap();
