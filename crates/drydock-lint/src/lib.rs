@@ -25,9 +25,10 @@ pub mod pragma;
 pub mod rules;
 pub mod shell;
 
-pub use config::Config;
+pub use config::{Config, LintSection};
 pub use facts::{BaseFacts, BaseResolver, BundledResolver, FirstOf, Libc, NoFacts};
 pub use finding::{Finding, Severity, Span};
+pub use output::Format;
 pub use rules::{RULES, Rule};
 
 use std::path::Path;
