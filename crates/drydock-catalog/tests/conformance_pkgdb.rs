@@ -398,6 +398,9 @@ fn conformance_gorpmdb_single_packages() {
             assert_eq!(got, w[field].as_str().unwrap_or(""), "{name} {field}");
         }
         assert_eq!(p.size, w["Size"].as_u64());
+        let caps = |k: &str| -> Vec<String> { serde_json::from_value(w[k].clone()).unwrap() };
+        assert_eq!(p.provides, caps("Provides"), "{name} provides");
+        assert_eq!(p.requires, caps("Requires"), "{name} requires");
         let names_key = case["wantInstalledFileNames"]["ident"].as_str().unwrap();
         let want_names: Vec<String> = serde_json::from_value(exp[names_key].clone()).unwrap();
         assert_eq!(p.files, want_names, "{name} files");
@@ -673,6 +676,14 @@ fn conformance_gorpmdb_sqlite_catalog() {
         .filter(|f| f["Mode"].as_u64().unwrap() & 0o170000 != 0o040000)
         .count();
     assert_eq!(curl.files.len(), n_files);
+    // Its requirements resolve to installed packages, by capability or by path.
+    let purls: Vec<&str> = cat.packages.iter().map(|p| p.purl.as_str()).collect();
+    assert!(!curl.depends_on.is_empty());
+    for d in &curl.depends_on {
+        assert!(purls.contains(&d.as_str()), "{d}");
+    }
+    let curl_libs = cat.packages.iter().find(|p| p.name == "curl-libs").unwrap();
+    assert!(curl.depends_on.contains(&curl_libs.purl));
 }
 
 /// Two rpmdb files in one image: the one written last is the live database, reported once.

@@ -17,6 +17,8 @@ const TAG_ARCH: i32 = 1022;
 const TAG_OLDFILENAMES: i32 = 1027;
 const TAG_FILEMODES: i32 = 1030;
 const TAG_SOURCERPM: i32 = 1044;
+const TAG_PROVIDENAME: i32 = 1047;
+const TAG_REQUIRENAME: i32 = 1049;
 const TAG_DIRINDEXES: i32 = 1116;
 const TAG_BASENAMES: i32 = 1117;
 const TAG_DIRNAMES: i32 = 1118;
@@ -55,6 +57,10 @@ pub struct RpmPackage {
     pub files: Vec<String>,
     /// File modes parallel to `files`, when the header has them.
     pub file_modes: Vec<u16>,
+    /// Capability names the package provides (`PROVIDENAME`), in header order.
+    pub provides: Vec<String>,
+    /// Capability names it requires (`REQUIRENAME`), in header order, repeats kept.
+    pub requires: Vec<String>,
 }
 
 impl RpmPackage {
@@ -246,6 +252,8 @@ pub fn parse(blob: &[u8]) -> Result<RpmPackage, HeaderError> {
             .unwrap_or_default(),
         files,
         file_modes,
+        provides: h.strings(TAG_PROVIDENAME).unwrap_or_default(),
+        requires: h.strings(TAG_REQUIRENAME).unwrap_or_default(),
     })
 }
 

@@ -215,6 +215,8 @@ impl Cataloger for Rpm {
                 }
             };
             let mut bad = 0usize;
+            let mut deps = Vec::new();
+            let mut provides = Vec::new();
             for r in packages {
                 let Ok(rp) = r else {
                     bad += 1;
@@ -224,8 +226,20 @@ impl Cataloger for Rpm {
                 if rp.name == "gpg-pubkey" {
                     continue;
                 }
+                // rpm satisfies a requirement by a provided capability or by an owned path.
+                deps.push(
+                    rp.requires
+                        .iter()
+                        .filter(|r| !r.starts_with("rpmlib(") && !r.starts_with('('))
+                        .map(|r| vec![r.clone()])
+                        .collect::<Vec<_>>(),
+                );
+                let mut prov = rp.provides.clone();
+                prov.extend(rp.files.iter().cloned());
+                provides.push(prov);
                 out.push(to_package(&rp, &f.path, ctx));
             }
+            super::deps::resolve(&mut out, &deps, &provides);
             if bad > 0 {
                 self.warnings.push(Warning {
                     cataloger: NAME,
