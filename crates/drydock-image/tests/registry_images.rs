@@ -31,8 +31,10 @@ fn registry_pulls_of_real_images_equal_their_layouts() {
         ..Default::default()
     };
     for (name, format) in [("distroless", Format::Oci), ("app", Format::V2s2)] {
-        reg.push_layout(
-            &images::layout(name),
+        // A layout directory is pushed as its `latest`.
+        let layout = images::layout(name);
+        reg.push(
+            layout.to_str().unwrap(),
             &format!("test/{name}:latest"),
             format,
         );

@@ -233,7 +233,8 @@ impl Registry {
             .map_or(0, |t| t.requests.load(Ordering::SeqCst))
     }
 
-    /// Pushes `src` (a skopeo source such as `oci:/dir:latest`) to `<repo_tag>` in the given format.
+    /// Pushes `src` to `<repo_tag>` in the given format. `src` is a skopeo source (`oci:/dir:latest`,
+    /// `docker-archive:/x.tar`) or an OCI layout directory, whose `latest` is pushed.
     pub fn push(&self, src: &str, repo_tag: &str, format: Format) {
         self.copy(src, repo_tag, format, false);
     }
@@ -253,6 +254,11 @@ impl Registry {
     }
 
     fn copy(&self, src: &str, repo_tag: &str, format: Format, all: bool) {
+        let src = if Path::new(src).is_dir() {
+            format!("oci:{src}:latest")
+        } else {
+            src.to_string()
+        };
         let mut cmd = Command::new("skopeo");
         cmd.args(["copy", "--quiet", "--dest-tls-verify=false"]);
         if all {
@@ -279,7 +285,7 @@ impl Registry {
         }
         cmd.arg("--dest-authfile")
             .arg(self.dir.path().join("skopeo-auth.json"));
-        cmd.arg(src)
+        cmd.arg(&src)
             .arg(format!("docker://{}", self.reference(repo_tag)));
         run(&mut cmd);
     }
