@@ -207,6 +207,7 @@ fn runtime_config(config: &ImageConfig) -> report::RuntimeConfig {
         }),
         stop_signal: c.stop_signal.clone(),
         shell: c.shell.clone(),
+        on_build: c.on_build.clone().unwrap_or_default(),
     }
 }
 

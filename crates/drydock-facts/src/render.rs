@@ -284,6 +284,9 @@ pub fn render_table(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
     if let Some(s) = &c.stop_signal {
         o.kv(false, "stop signal", s)?;
     }
+    if !c.on_build.is_empty() {
+        o.kv(true, "onbuild", c.on_build.join(" | "))?;
+    }
     if !c.secret_like_env.is_empty() {
         o.kv(true, "secret-like env", c.secret_like_env.join(", "))?;
     }

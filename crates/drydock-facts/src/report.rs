@@ -199,6 +199,8 @@ pub struct RuntimeConfig {
     pub healthcheck: Option<Healthcheck>,
     pub stop_signal: Option<String>,
     pub shell: Option<Vec<String>>,
+    /// `ONBUILD` triggers that run in every image built `FROM` this one.
+    pub on_build: Vec<String>,
 }
 
 /// The config's healthcheck; durations in nanoseconds as stored.
