@@ -92,6 +92,7 @@ pub mod copy_from_unknown_stage;
 pub mod copy_multiple_sources_dest;
 pub mod copy_relative_dest_without_workdir;
 pub mod curl_and_wget;
+pub mod debug_variant_in_final_stage;
 pub mod digest_without_tag;
 pub mod dnf_yum_no_clean;
 pub mod duplicate_stage_name;
@@ -136,6 +137,7 @@ pub static RULES: &[Rule] = &[
     shell_needed_without_shell::RULE,
     exec_binary_missing::RULE,
     runtime_mismatch_copy::RULE,
+    debug_variant_in_final_stage::RULE,
     apt_lists_not_removed::RULE,
     apk_cache::RULE,
     pip_cache::RULE,
