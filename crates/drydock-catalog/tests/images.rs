@@ -128,6 +128,29 @@ fn python_layers_attribute_packages() {
         );
     }
     assert!(c.packages.iter().any(|p| p.layer == Some(1)));
+    // Debian's python3-pip ships pip's metadata: kept when asked, reported once as the deb otherwise.
+    let keep = Options {
+        keep_os_owned: true,
+        ..Options::default()
+    };
+    let (_, all, _) = catalog("python", &keep);
+    let owned: HashSet<&str> = all
+        .packages
+        .iter()
+        .filter(|p| p.kind.is_os())
+        .flat_map(|p| p.files.iter().map(String::as_str))
+        .collect();
+    let dropped: Vec<&str> = all
+        .packages
+        .iter()
+        .filter(|p| !p.kind.is_os() && p.locations.iter().any(|l| owned.contains(l.as_str())))
+        .map(|p| p.name.as_str())
+        .collect();
+    assert!(
+        !dropped.is_empty(),
+        "no language package in python is owned by a deb"
+    );
+    assert_eq!(all.packages.len(), c.packages.len() + dropped.len());
 }
 
 #[test]
