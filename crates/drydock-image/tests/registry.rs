@@ -172,13 +172,22 @@ fn basic_auth_from_docker_config() {
     assert!(err.to_string().contains(&reg.host()), "{err}");
 
     // No credentials at all: refused with a message saying so.
+    std::fs::write(tmp.path().join("empty.json"), "{}").unwrap();
     let none = OpenOptions {
-        docker_config: Some(tmp.path().join("missing.json")),
-        ..good
+        docker_config: Some(tmp.path().join("empty.json")),
+        ..good.clone()
     };
     let err = open(&reg.reference("private/app:1"), &none).unwrap_err();
     assert!(matches!(err, Error::Unauthorized { .. }), "{err}");
     assert!(err.to_string().contains("credentials"), "{err}");
+
+    // A credentials file the user named but that is not there is an error naming it.
+    let missing = OpenOptions {
+        docker_config: Some(tmp.path().join("missing.json")),
+        ..good
+    };
+    let err = open(&reg.reference("private/app:1"), &missing).unwrap_err();
+    assert!(err.to_string().contains("missing.json"), "{err}");
 }
 
 #[test]
@@ -220,8 +229,9 @@ fn bearer_token_auth_with_podman_auth_file() {
     assert!(err.to_string().contains("bob"), "{err}");
 
     // Anonymous: the token service grants nothing and the registry refuses.
+    std::fs::write(tmp.path().join("empty.json"), r#"{"auths":{}}"#).unwrap();
     let anon = OpenOptions {
-        auth_file: Some(tmp.path().join("missing.json")),
+        auth_file: Some(tmp.path().join("empty.json")),
         ..good
     };
     let err = open(&reg.reference("tok/app:1"), &anon).unwrap_err();

@@ -83,9 +83,13 @@ impl Credentials {
     }
 }
 
+fn explicit(opts: &OpenOptions) -> bool {
+    opts.auth_file.is_some() || opts.docker_config.is_some()
+}
+
 /// The files to look in, in order.
 fn candidate_files(opts: &OpenOptions) -> Vec<PathBuf> {
-    if opts.auth_file.is_some() || opts.docker_config.is_some() {
+    if explicit(opts) {
         return opts
             .auth_file
             .iter()
@@ -130,6 +134,13 @@ pub(crate) fn lookup(
             file
         };
         if !path.is_file() {
+            // A file the user named must exist; the default places usually do not.
+            if explicit(opts) {
+                return Err(Error::NotFound(format!(
+                    "credentials file {}",
+                    path.display()
+                )));
+            }
             continue;
         }
         if let Some(c) = lookup_in_file(&path, registry, repository)? {
