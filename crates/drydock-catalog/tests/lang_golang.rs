@@ -185,9 +185,21 @@ fn go_built_binaries() {
             .unwrap();
         assert!(status.success(), "go build {name}");
         let bytes = std::fs::read(&out).unwrap();
+        // Without the Go build-id note the reader cannot tell a Go binary up front.
+        let no_note_path = dir.join(format!("hello-{name}-no-note"));
+        let status = Command::new("objcopy")
+            .args(["--remove-section", ".note.go.buildid"])
+            .arg(&out)
+            .arg(&no_note_path)
+            .status()
+            .expect("objcopy (binutils)");
+        assert!(status.success());
+        let no_note = std::fs::read(&no_note_path).unwrap();
         for (form, bytes) in [
             ("as built", bytes.clone()),
             ("no section table", drop_section_table(bytes)),
+            ("no Go note", no_note.clone()),
+            ("no Go note nor section table", drop_section_table(no_note)),
         ] {
             let what = format!("{name}, {form}");
             let c = catalog(&[("/usr/local/bin/hello", bytes)]);

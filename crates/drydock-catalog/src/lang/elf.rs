@@ -2,12 +2,13 @@
 //!
 //! The walk hands over file content as a stream, but section headers sit at the end of the file
 //! while the sections they describe come before. So the program headers (at the start) decide
-//! which byte ranges could hold what the binary catalogers look for, and only those are kept:
-//! writable data segments (where `.go.buildinfo` is), the unloaded bytes before the section
-//! header table (`.shstrtab`, and cargo-auditable's `.dep-v0`, which is not a loaded section) and
-//! the table itself. Machine code and read-only data, the bulk of a binary, stream past; in Go
-//! binaries (known by their build-id note) read-only data is scanned on the way for the strings
-//! pre-1.18 build information points at, keeping only small windows.
+//! what to keep: the section header table, the unloaded bytes before it (`.shstrtab`, and
+//! cargo-auditable's `.dep-v0`, which is not a loaded section) and, in Go binaries (known by
+//! their build-id note), the writable data segments (`.go.buildinfo` and what it points at).
+//! Everything else streams past: machine code and read-only data, the bulk of a binary, and the
+//! writable data of other binaries. Some of it is scanned on the way, keeping small windows: in
+//! Go binaries the read-only data for the strings pre-1.18 build information points at, in other
+//! binaries the writable data for a build info header (a Go binary whose note was stripped).
 
 use std::io::{self, Read};
 
@@ -113,15 +114,17 @@ impl Elf {
         self.kept.iter().map(|(_, d)| d.len() as u64).sum()
     }
 
-    /// Kept writable-segment ranges: (file offset, bytes).
+    /// Kept bytes inside writable segments (whole segments, or windows where the build info
+    /// magic was seen): (file offset, bytes).
     pub fn writable_data(&self) -> impl Iterator<Item = (u64, &[u8])> {
-        self.segments
+        self.kept
             .iter()
-            .filter(|s| s.flags & PF_W != 0)
-            .filter_map(|s| {
-                let data = self.bytes(s.offset, s.filesz)?;
-                Some((s.offset, data))
+            .filter(|(o, _)| {
+                self.segments
+                    .iter()
+                    .any(|s| s.flags & PF_W != 0 && *o >= s.offset && *o < s.offset + s.filesz)
             })
+            .map(|(o, d)| (*o, d.as_slice()))
     }
 
     pub fn u16(&self, b: &[u8]) -> u16 {
@@ -284,9 +287,23 @@ pub fn read(
     // The ranges worth keeping: writable data (Go build info), the section table and the unloaded
     // bytes before it (`.shstrtab`, cargo-auditable's `.dep-v0`).
     let mut want: Vec<(u64, u64)> = Vec::new();
+    let mut scans: Vec<(u64, u64, Scan)> = Vec::new();
     for s in &elf.segments {
-        if s.flags & PF_X == 0 && s.flags & PF_W != 0 {
-            want.push((s.offset, s.offset + s.filesz));
+        let (a, b) = (s.offset, s.offset + s.filesz);
+        if s.flags & PF_X != 0 {
+            continue;
+        }
+        if s.flags & PF_W != 0 {
+            if elf.go_note {
+                // Pre-1.18 build info points at string headers anywhere in writable data.
+                want.push((a, b));
+            } else {
+                // Not linked by Go, as far as the notes say: keep only what follows a build info
+                // header, should there be one.
+                scans.push((a, b, Scan::BuildInfo));
+            }
+        } else if elf.go_note {
+            scans.push((a, b, Scan::GoStrings));
         }
     }
     let sh_size = shentsize.saturating_mul(shnum);
@@ -318,25 +335,21 @@ pub fn read(
             budget >> 20
         )));
     }
-    // Go binaries older than 1.18 point from the build info into read-only data at strings that
-    // are only known once the writable segment is reached: their read-only segments are scanned
-    // as they stream past, keeping small windows where such strings start.
-    let mut steps: Vec<(u64, u64, bool)> = want.iter().map(|&(a, b)| (a, b, true)).collect();
-    if elf.go_note {
-        for s in &elf.segments {
-            let (a, b) = (s.offset, s.offset + s.filesz);
-            let read_only = s.flags & (PF_X | PF_W) == 0;
-            if read_only && !want.iter().any(|&(x, y)| a < y && x < b) {
-                steps.push((a, b, false));
-            }
+    // Scanned ranges stream past, keeping small windows (Go binaries older than 1.18 point from
+    // the build info into read-only data at strings only known once writable data is reached).
+    let mut steps: Vec<(u64, u64, Option<Scan>)> =
+        want.iter().map(|&(a, b)| (a, b, None)).collect();
+    for (a, b, scan) in scans {
+        if !want.iter().any(|&(x, y)| a < y && x < b) {
+            steps.push((a, b, Some(scan)));
         }
     }
-    steps.sort_unstable();
+    steps.sort_unstable_by_key(|&(a, b, _)| (a, b));
 
     // One forward pass collecting the ranges.
     let mut pos = head.len() as u64;
-    for (start, end, keep) in steps {
-        if !keep {
+    for (start, end, scan) in steps {
+        if let Some(scan) = scan {
             let start = start.max(pos);
             if end <= start {
                 continue;
@@ -344,7 +357,7 @@ pub fn read(
             if !skip(content, start - pos)? {
                 return Ok(Err("file shorter than its headers say".to_string()));
             }
-            let Some(windows) = scan_for_go_strings(content, start, end - start)? else {
+            let Some(windows) = scan_windows(content, start, end - start, scan)? else {
                 return Ok(Err("file shorter than its headers say".to_string()));
             };
             elf.kept.extend(windows);
@@ -471,31 +484,57 @@ fn skip(content: &mut dyn Read, n: u64) -> io::Result<bool> {
     Ok(io::copy(&mut (&mut *content).take(n), &mut io::sink())? == n)
 }
 
+/// What a streamed range is searched for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scan {
+    /// `go1.` and module-information starts (strings pre-1.18 build info points at).
+    GoStrings,
+    /// The build info magic at a 16-byte aligned offset.
+    BuildInfo,
+}
+
 /// The start of the module information string (pre-1.18 binaries have it in read-only data).
 const MODINFO_START: &[u8; 16] = b"0w\xaf\x0c\x92t\x08\x02A\xe1\xc1\x07\xe6\xd6\x18\xe6";
-/// Bytes kept after each `go1.` and each module-information start.
+const BUILDINFO_MAGIC: &[u8; 14] = b"\xff Go buildinf:";
+/// Bytes kept after each `go1.`, and after each module-information start or build info header.
 const VERSION_WINDOW: usize = 64;
-const MODINFO_WINDOW: usize = 1 << 20;
+const LONG_WINDOW: usize = 1 << 20;
 /// Windows kept per binary at most (a Go binary has a handful of `go1.` strings).
 const MAX_WINDOWS: usize = 512;
 
 /// Kept bytes: (file offset, data).
 type Window = (u64, Vec<u8>);
 
-/// Streams `len` bytes, keeping a window at each place a Go version string or module
-/// information string could start. Memory: two module-information windows at a time plus the
-/// windows kept. `None` when the stream ends early.
-fn scan_for_go_strings(
+/// How many bytes to keep from `rest` (which starts at file offset `at`), 0 for none.
+fn window_at(scan: Scan, rest: &[u8], at: u64) -> usize {
+    match scan {
+        Scan::GoStrings if rest.starts_with(b"go1.") => VERSION_WINDOW,
+        Scan::GoStrings if rest.starts_with(MODINFO_START) => LONG_WINDOW,
+        Scan::BuildInfo if at.is_multiple_of(16) && rest.starts_with(BUILDINFO_MAGIC) => {
+            LONG_WINDOW
+        }
+        _ => 0,
+    }
+}
+
+/// Streams `len` bytes, keeping a window wherever `scan` finds a start. Memory: two long windows
+/// at a time plus the windows kept. `None` when the stream ends early.
+fn scan_windows(
     content: &mut dyn Read,
     start: u64,
     len: u64,
+    scan: Scan,
 ) -> io::Result<Option<Vec<Window>>> {
+    let first: &[u8] = match scan {
+        Scan::GoStrings => b"g0",
+        Scan::BuildInfo => b"\xff",
+    };
     let mut out: Vec<Window> = Vec::new();
-    let mut buf: Vec<u8> = Vec::with_capacity(2 * MODINFO_WINDOW);
+    let mut buf: Vec<u8> = Vec::with_capacity(2 * LONG_WINDOW);
     let mut buf_start = start;
     let mut remaining = len;
     loop {
-        let want = (2 * MODINFO_WINDOW - buf.len()) as u64;
+        let want = (2 * LONG_WINDOW - buf.len()) as u64;
         let got = (&mut *content)
             .take(want.min(remaining))
             .read_to_end(&mut buf)? as u64;
@@ -508,22 +547,16 @@ fn scan_for_go_strings(
         let scan_to = if at_end {
             buf.len()
         } else {
-            buf.len().min(MODINFO_WINDOW)
+            buf.len().min(LONG_WINDOW)
         };
         let mut i = 0;
         while i < scan_to && out.len() < MAX_WINDOWS {
-            let Some(k) = buf[i..scan_to].iter().position(|&b| b == b'g' || b == b'0') else {
+            let Some(k) = buf[i..scan_to].iter().position(|b| first.contains(b)) else {
                 break;
             };
             let p = i + k;
             let rest = &buf[p..];
-            let window = if rest.starts_with(b"go1.") {
-                VERSION_WINDOW
-            } else if rest.starts_with(MODINFO_START) {
-                MODINFO_WINDOW
-            } else {
-                0
-            };
+            let window = window_at(scan, rest, buf_start + p as u64);
             if window > 0 {
                 out.push((
                     buf_start + p as u64,
@@ -584,6 +617,24 @@ mod tests {
         // Bad class.
         h[4] = 9;
         assert!(read(&mut h.as_slice(), 64, 1 << 20).unwrap().is_err());
+    }
+
+    /// A C program (the shell) is read keeping only its section table and unloaded tail.
+    #[test]
+    fn plain_binary_keeps_little() {
+        let bytes = std::fs::read("/bin/sh").expect("/bin/sh");
+        let elf = read(&mut bytes.as_slice(), bytes.len() as u64, 256 << 20)
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert!(!elf.go_note);
+        assert!(elf.section(".text").is_some(), "section names read");
+        assert!(
+            elf.kept_bytes() * 20 < bytes.len() as u64,
+            "kept {} of {}",
+            elf.kept_bytes(),
+            bytes.len()
+        );
     }
 
     #[test]
