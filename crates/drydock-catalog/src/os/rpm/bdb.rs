@@ -92,7 +92,8 @@ pub fn values(file: &[u8]) -> Result<Vec<Vec<u8>>, BdbError> {
                     "page {n}: value of {total} bytes in a smaller file"
                 )));
             }
-            let mut value = Vec::with_capacity(total);
+            // Grown as pages arrive: a lying length must not reserve memory up front.
+            let mut value = Vec::with_capacity(total.min(1 << 20));
             let mut next = first as usize;
             let mut hops = 0usize;
             while next != 0 {

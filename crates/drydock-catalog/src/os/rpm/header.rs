@@ -159,7 +159,7 @@ impl<'a> Header<'a> {
             return None;
         }
         let mut rest = self.data.get(e.offset..)?;
-        let mut out = Vec::with_capacity(e.count);
+        let mut out = Vec::with_capacity(e.count.min(1024));
         for _ in 0..e.count {
             let end = rest.iter().position(|&b| b == 0)?;
             out.push(String::from_utf8_lossy(&rest[..end]).into_owned());
