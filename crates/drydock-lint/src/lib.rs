@@ -133,9 +133,11 @@ pub fn lint_source(
             }
         }
     }
+    // Pragma findings can themselves be ignored (e.g. `# drydock global ignore=DD090`).
+    let mut extra_findings = extra.findings;
+    let _ = pragma::apply(&pragmas, &mut extra_findings);
     findings.extend(
-        extra
-            .findings
+        extra_findings
             .into_iter()
             .filter(|f| !config.ignore.contains(&f.code)),
     );

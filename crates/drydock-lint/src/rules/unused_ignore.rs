@@ -48,5 +48,8 @@ mod tests {
             )
             .is_empty()
         );
+        let silenced =
+            "# drydock global ignore=unused-ignore\n# drydock ignore=DD046\nFROM debian:12\n";
+        assert!(lines(silenced, "DD090").is_empty());
     }
 }
