@@ -378,6 +378,21 @@ const TABLE: &[Row] = &[
         lts: None,
         source: CENTOS,
     },
+    // CentOS Stream shares ID=centos; its NAME says Stream (looked up as `centos-stream`).
+    Row {
+        id: "centos-stream",
+        version: "8",
+        regular: date!(2024 - 05 - 31),
+        lts: None,
+        source: CENTOS,
+    },
+    Row {
+        id: "centos-stream",
+        version: "9",
+        regular: date!(2027 - 05 - 31),
+        lts: None,
+        source: CENTOS,
+    },
     // Amazon Linux 2's end was moved from 2025-06-30 to 2026-06-30.
     Row {
         id: "amzn",
@@ -427,7 +442,12 @@ pub(crate) fn eol(os: &Os, today: Date) -> Eol {
         out.source = Some("rolling release: no end-of-life date".into());
         return out;
     }
-    let Some(row) = lookup(id, version) else {
+    let table_id = if id == "centos" && pretty.contains("stream") {
+        "centos-stream"
+    } else {
+        id
+    };
+    let Some(row) = lookup(table_id, version) else {
         return out;
     };
     let end = row.lts.unwrap_or(row.regular);
@@ -528,6 +548,13 @@ mod tests {
         );
         assert_eq!(eol(&os("chainguard", ""), today).state, EolState::Rolling);
         assert_eq!(eol(&os("fedora", "40"), today).state, EolState::Unknown);
+        let mut stream = os("centos", "9");
+        stream.pretty_name = Some("CentOS Stream 9".into());
+        assert_eq!(eol(&stream, today).date.as_deref(), Some("2027-05-31"));
+        assert_eq!(
+            eol(&os("centos", "8"), today).date.as_deref(),
+            Some("2021-12-31")
+        );
         let mut sid = os("debian", "");
         sid.pretty_name = Some("Debian GNU/Linux trixie/sid".into());
         assert_eq!(eol(&sid, today).state, EolState::Rolling);
