@@ -446,17 +446,16 @@ fn images_distroless() {
 
 #[test]
 fn images_archives_agree_with_layout() {
-    let layout = common::inspect_layout("minbase");
-    for spec in [
-        format!("oci-archive:{}", images::oci_archive("minbase").display()),
-        format!(
-            "docker-archive:{}",
-            images::docker_archive("minbase").display()
-        ),
-    ] {
-        let r = common::inspect_spec(&spec, None);
-        check_against_truth_facts_only(&layout, &r, &spec);
-        common::assert_valid(&r);
+    for name in ["minbase", "app", "distroless"] {
+        let layout = common::inspect_layout(name);
+        for spec in [
+            format!("oci-archive:{}", images::oci_archive(name).display()),
+            format!("docker-archive:{}", images::docker_archive(name).display()),
+        ] {
+            let r = common::inspect_spec(&spec, None);
+            check_against_truth_facts_only(&layout, &r, &spec);
+            common::assert_valid(&r);
+        }
     }
 }
 
