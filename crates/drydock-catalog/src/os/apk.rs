@@ -64,6 +64,8 @@ pub fn parse_installed(text: &str) -> Result<Vec<ApkEntry>, ApkError> {
     let mut cur = ApkEntry::default();
     let mut dir = String::new();
     let mut last_is_file = false;
+    let budget = text.len().saturating_mul(16).max(1 << 20);
+    let mut path_bytes = 0usize;
     let flush = |cur: &mut ApkEntry, out: &mut Vec<ApkEntry>| {
         let e = std::mem::take(cur);
         if !e.package.is_empty() {
@@ -114,6 +116,15 @@ pub fn parse_installed(text: &str) -> Result<Vec<ApkEntry>, ApkError> {
             }
             b'R' => {
                 let name = val.trim();
+                // Every file repeats its directory; a lying database could multiply one long
+                // `F:` line by millions of `R:` lines.
+                path_bytes += dir.len() + name.len() + 2;
+                if path_bytes > budget {
+                    return Err(ApkError {
+                        line: i + 1,
+                        reason: format!("file paths expand past {budget} bytes"),
+                    });
+                }
                 let path = if dir.is_empty() {
                     format!("/{name}")
                 } else {
@@ -289,6 +300,17 @@ mod tests {
         assert_eq!(e[0].files[1].path, "/usr/bin/x");
         assert_eq!(e[0].files[1].digest.as_deref(), Some("Q1abc="));
         assert!(parse_installed("asdf\n\nyolo\n").is_err());
+        let bomb = format!(
+            "P:a\nV:1\nF:{}\n{}",
+            "d".repeat(100_000),
+            "R:x\n".repeat(100_000)
+        );
+        assert!(
+            parse_installed(&bomb)
+                .unwrap_err()
+                .reason
+                .contains("expand")
+        );
         assert_eq!(
             apk_expression("MIT BSD-3-Clause").as_deref(),
             Some("MIT AND BSD-3-Clause")

@@ -36,6 +36,8 @@ const TYPE_I18NSTRING: u32 = 9;
 /// rpm's own limits (`hdrblobVerifyInfo`): at most 0xffff tags and 256 MiB of data.
 const MAX_ENTRIES: usize = 0xffff;
 const MAX_DATA: usize = 0x0fff_ffff;
+/// How many times its own size a header's joined file paths may take (real ones: about once).
+const EXPANSION: usize = 16;
 
 /// The fields of one installed package's header.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -214,8 +216,18 @@ pub fn parse(blob: &[u8]) -> Result<RpmPackage, HeaderError> {
         h.strings(TAG_DIRNAMES),
         h.ints(TAG_DIRINDEXES),
     ) {
+        // Directory names are shared; joined paths could blow a small blob up enormously.
+        let budget = blob.len().saturating_mul(EXPANSION).max(1 << 20);
+        let mut used = 0usize;
         for (b, i) in base.iter().zip(idx.iter()) {
             if let Some(d) = usize::try_from(*i).ok().and_then(|i| dirs.get(i)) {
+                used += d.len() + b.len();
+                if used > budget {
+                    return Err(HeaderError(format!(
+                        "file list expands past {budget} bytes from a {}-byte header",
+                        blob.len()
+                    )));
+                }
                 files.push(format!("{d}{b}"));
             }
         }
@@ -290,6 +302,35 @@ mod tests {
         let p = parse(&b).unwrap();
         assert_eq!(p.name, "hello");
         assert_eq!(p.files, vec!["/usr/bin/hi", "/usr/bin/x"]);
+    }
+
+    #[test]
+    fn file_list_amplification_is_refused() {
+        // One 64 KiB directory name shared by 100 000 one-byte base names.
+        let mut data = b"n\0".to_vec();
+        let dir_at = data.len() as u32;
+        data.extend(vec![b'd'; 65536]);
+        data.push(0);
+        let base_at = data.len() as u32;
+        for _ in 0..100_000 {
+            data.extend(b"x\0");
+        }
+        while data.len() % 4 != 0 {
+            data.push(0);
+        }
+        let idx_at = data.len() as u32;
+        data.extend(vec![0u8; 400_000]);
+        let b = blob(
+            &[
+                (TAG_NAME, TYPE_STRING, 0, 1),
+                (TAG_DIRNAMES, TYPE_STRING_ARRAY, dir_at, 1),
+                (TAG_BASENAMES, TYPE_STRING_ARRAY, base_at, 100_000),
+                (TAG_DIRINDEXES, TYPE_INT32, idx_at, 100_000),
+            ],
+            &data,
+        );
+        let e = parse(&b).unwrap_err();
+        assert!(e.0.contains("expands"), "{e}");
     }
 
     #[test]
