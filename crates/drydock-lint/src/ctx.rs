@@ -76,6 +76,8 @@ pub struct Ctx<'a> {
     pub stages: Vec<StageView<'a>>,
     /// Defaults of ARGs declared before the first FROM.
     pub global_args: HashMap<String, String>,
+    /// Every instruction with ONBUILD unwrapped, the inner instruction carrying the outer one's stage.
+    effective: Vec<Instruction>,
 }
 
 impl<'a> Ctx<'a> {
@@ -117,12 +119,22 @@ impl<'a> Ctx<'a> {
                 root_image,
             });
         }
+        let effective = df
+            .instructions
+            .iter()
+            .map(|i| {
+                let mut e = unwrap_onbuild(i).clone();
+                e.stage = i.stage;
+                e
+            })
+            .collect();
         Ctx {
             df,
             text,
             config,
             stages,
             global_args,
+            effective,
         }
     }
 
@@ -143,8 +155,8 @@ impl<'a> Ctx<'a> {
     }
 
     /// Every instruction, with ONBUILD's inner instruction yielded in place of the ONBUILD.
-    pub fn effective_instructions(&self) -> impl Iterator<Item = &'a Instruction> + '_ {
-        self.df.instructions.iter().map(unwrap_onbuild)
+    pub fn effective_instructions(&self) -> impl Iterator<Item = &Instruction> + '_ {
+        self.effective.iter()
     }
 
     /// Stage index for an instruction index.
@@ -484,16 +496,14 @@ impl<'a> Ctx<'a> {
     }
 
     /// Instructions (ONBUILD unwrapped) whose layers end up in the final image, in source order.
-    pub fn final_image_instructions(&self) -> Vec<&'a Instruction> {
+    pub fn final_image_instructions(&self) -> Vec<&Instruction> {
         let chain = self.final_chain();
-        self.df
-            .instructions
+        self.effective
             .iter()
             .filter(|i| match i.stage {
                 None => self.stages.is_empty(),
                 Some(s) => chain.contains(&s),
             })
-            .map(unwrap_onbuild)
             .collect()
     }
 
