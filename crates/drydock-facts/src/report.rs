@@ -246,7 +246,7 @@ pub struct RunCheck {
     pub argv: Vec<String>,
     /// `exec`, `shell` or `none`.
     pub form: String,
-    /// The program that must exist (argv[0], or the shell for shell form).
+    /// The program that must exist (`argv[0]`, or the shell for shell form).
     pub program: Option<String>,
     /// Where the program resolved in the image.
     pub resolved: Option<String>,
