@@ -315,7 +315,7 @@ mod tests {
         for _ in 0..100_000 {
             data.extend(b"x\0");
         }
-        while data.len() % 4 != 0 {
+        while !data.len().is_multiple_of(4) {
             data.push(0);
         }
         let idx_at = data.len() as u32;
