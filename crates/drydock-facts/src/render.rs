@@ -130,7 +130,7 @@ pub fn render_table(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
         format!("{support} (as of {})", os.eol.as_of),
     )?;
     let libc = match report.libc.kind {
-        LibcKind::None => "none (static binaries only)".to_string(),
+        LibcKind::None => "none found (only static binaries can run)".to_string(),
         k => {
             let name = if k == LibcKind::Glibc {
                 "glibc"
