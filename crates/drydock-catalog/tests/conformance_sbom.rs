@@ -98,8 +98,11 @@ fn catalogs() -> Vec<Catalog> {
     c.layer = Some(0);
     c.layer_digest = Some(format!("sha256:{}", "d".repeat(64)));
     c.in_base_image = Some(true);
-    // Same purl twice (two locations of one package): bom-refs must still be unique.
-    odd.packages = vec![a, b, c];
+    // Same purl twice (two locations of one package): bom-refs must still be unique; and a name
+    // that looks like a de-duplicated SPDX id of another.
+    let mut d = Package::new(PackageType::Apk, "g---2", "1", "pkg:apk/alpine/g---2@1");
+    d.licenses = vec![String::new()];
+    odd.packages = vec![a, b, c, d];
     out.push(odd);
     out
 }

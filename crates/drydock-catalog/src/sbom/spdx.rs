@@ -75,9 +75,11 @@ pub fn document(catalog: &Catalog, opts: &WriteOptions) -> Value {
             p.kind.purl_type(),
             sanitize(&p.name)
         );
-        if !used.insert(id.clone()) {
-            id = format!("{id}-{i}");
-            used.insert(id.clone());
+        let base = id.clone();
+        let mut n = i;
+        while !used.insert(id.clone()) {
+            id = format!("{base}-{n}");
+            n += 1;
         }
         packages.push(package(p, &id, &mut refs));
         relationships.push(contains(&id));
