@@ -381,7 +381,7 @@ fn produce(store: &dyn BlobStore, desc: &Descriptor, tx: &std::sync::mpsc::SyncS
     let (kind, mut stream) = match blob::decompress(blob) {
         Ok(x) => x,
         Err(e) => {
-            let _ = tx.send(Msg::Fail(map_layer_io(desc, e)));
+            let _ = tx.send(Msg::Fail(explain_corruption(store, desc, e)));
             return;
         }
     };
@@ -398,7 +398,7 @@ fn produce(store: &dyn BlobStore, desc: &Descriptor, tx: &std::sync::mpsc::SyncS
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    let _ = tx.send(Msg::Fail(map_layer_io(desc, e)));
+                    let _ = tx.send(Msg::Fail(explain_corruption(store, desc, e)));
                     return;
                 }
             }
@@ -410,6 +410,25 @@ fn produce(store: &dyn BlobStore, desc: &Descriptor, tx: &std::sync::mpsc::SyncS
         if tx.send(Msg::Data(buf)).is_err() {
             return;
         }
+    }
+}
+
+/// A decompressor that fails mid-stream hides whether the blob was tampered with: the digest is only
+/// known at its end. Re-read the blob once (error path only) so a mismatch is reported as such.
+fn explain_corruption(store: &dyn BlobStore, desc: &Descriptor, e: std::io::Error) -> Error {
+    let first = map_layer_io(desc, e);
+    if matches!(
+        first,
+        Error::DigestMismatch { .. } | Error::SizeMismatch { .. }
+    ) {
+        return first;
+    }
+    match store
+        .open(desc)
+        .and_then(|b| blob::drain(b).map_err(|e| Error::io(format!("layer {}", desc.digest), e)))
+    {
+        Err(e @ (Error::DigestMismatch { .. } | Error::SizeMismatch { .. })) => e,
+        _ => first,
     }
 }
 
@@ -481,11 +500,9 @@ fn walk_one_layer(
     // Read to the end: the producer verifies the digest only once the whole blob went through, and a
     // failure on its side (digest mismatch, corrupt gzip) explains any tar error it caused.
     let mut channel = archive.into_inner();
-    let drained = if result.is_ok() {
-        blob::drain(&mut channel).map(|_| ())
-    } else {
-        Ok(())
-    };
+    // On a tar error too: the damage that broke the tar stream usually fails the digest at the end,
+    // and that is the better report.
+    let drained = blob::drain(&mut channel).map(|_| ());
     if let Some(failure) = channel.inner.failure {
         return Err(failure);
     }

@@ -188,13 +188,8 @@ fn images_tampered_blobs_are_caught_and_named() {
     bytes[mid] ^= 0x55;
     std::fs::write(&path, &bytes).unwrap();
     let err = image.walk(&mut []).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::DigestMismatch { .. } | Error::CorruptLayer { .. }
-        ),
-        "{err}"
-    );
+    // Even when gzip trips over the damage first, the report is the digest mismatch.
+    assert!(matches!(err, Error::DigestMismatch { .. }), "{err}");
     assert!(
         err.to_string().contains(layer.digest.hex()),
         "names the blob: {err}"

@@ -42,8 +42,14 @@ fn main() -> ExitCode {
 }
 
 /// Errors are one line: newlines inside messages (from files or servers) are folded.
+/// Control characters (from a hostile registry or file) are shown as `?` so they cannot drive the terminal.
 fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
