@@ -554,19 +554,30 @@ fn conformance_alpine_edge() {
 #[test]
 fn conformance_alpine_directory_matches_image() {
     // The same minirootfs unpacked to a directory gives the same facts as the OCI image of it.
-    let tgz = images::shared_dir().join("images/alpine/alpine-minirootfs-3.20.3-x86_64.tar.gz");
-    let dir = tempfile::tempdir().unwrap();
-    let file = std::fs::File::open(&tgz).unwrap_or_else(|e| panic!("{}: {e}", tgz.display()));
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
-    archive.set_preserve_permissions(true);
-    archive.unpack(dir.path()).unwrap();
-    let image = common::inspect_layout("alpine-3.20");
-    let mut collector = drydock_facts::FactsCollector::default();
-    let tree = drydock_image::rootfs::walk_dir(dir.path(), &mut [&mut collector]).unwrap();
-    let r = drydock_facts::report_from_tree("dir", &tree, collector, None, &common::opts());
-    let facts = |r: &Report| serde_json::json!({ "os": r.os, "libc": r.libc, "shells": r.shells, "runtimes": r.runtimes });
-    assert_eq!(facts(&r), facts(&image));
-    common::assert_valid(&r);
+    for name in images::ALPINE {
+        let tarball = images::truth(name, "source");
+        let tgz = images::shared_dir()
+            .join("images/alpine")
+            .join(tarball.trim());
+        let dir = tempfile::tempdir().unwrap();
+        let file = std::fs::File::open(&tgz).unwrap_or_else(|e| panic!("{}: {e}", tgz.display()));
+        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+        archive.set_preserve_permissions(true);
+        archive.unpack(dir.path()).unwrap();
+        let image = common::inspect_layout(name);
+        let mut collector = drydock_facts::FactsCollector::default();
+        let tree = drydock_image::rootfs::walk_dir(dir.path(), &mut [&mut collector]).unwrap();
+        let r = drydock_facts::report_from_tree("dir", &tree, collector, None, &common::opts());
+        let facts = |r: &Report| {
+            serde_json::json!({
+                "os": r.os, "libc": r.libc, "shells": r.shells, "runtimes": r.runtimes,
+                "essentials": r.essentials, "files": r.size.file_count, "bytes": r.size.content_bytes,
+                "tools": r.package_managers,
+            })
+        };
+        assert_eq!(facts(&r), facts(&image), "{name}");
+        common::assert_valid(&r);
+    }
 }
 
 /// Counts the bytes a visitor actually reads.
