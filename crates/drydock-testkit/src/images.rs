@@ -74,7 +74,15 @@ pub fn docker_archive(name: &str) -> PathBuf {
 
 /// The path of truth file `file` of image `name` (e.g. `truth_path("minbase", "dpkg.tsv")`).
 pub fn truth_path(name: &str, file: &str) -> PathBuf {
-    existing(root().join("truth").join(name).join(file), name)
+    let dir = existing(root().join("truth").join(name), name);
+    let path = dir.join(file);
+    if !path.is_file() {
+        panic!(
+            "image {name} has no truth file {file} (see crates/drydock-testkit/README.md): {}",
+            path.display()
+        );
+    }
+    path
 }
 
 /// The content of truth file `file` of image `name`. Panics when it is missing.
