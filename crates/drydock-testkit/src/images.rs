@@ -11,6 +11,7 @@
 //! absent.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// Debian-based images, always built.
 pub const DEBIAN: &[&str] = &["minbase", "python", "app", "distroless", "distroless-arm64"];
@@ -37,12 +38,18 @@ pub fn cache_dir() -> PathBuf {
     cache.join("drydock").join("test-images")
 }
 
-/// The directory of the current build (`<cache_dir>/current`, resolved). `DRYDOCK_TEST_IMAGES` may
-/// also name one build directory itself (one holding `.complete`).
+/// The directory of the current build (`<cache_dir>/current`, resolved once per process so a
+/// rebuild that moves `current` mid-run cannot mix two builds). `DRYDOCK_TEST_IMAGES` may also
+/// name one build directory itself (one holding `.complete`).
 ///
 /// Panics with "test images missing: run scripts/build-test-images" when it does not exist or the
 /// build did not complete.
 pub fn root() -> PathBuf {
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(resolve_root).clone()
+}
+
+fn resolve_root() -> PathBuf {
     let dir = cache_dir();
     if dir.join(".complete").is_file() {
         return dir;
