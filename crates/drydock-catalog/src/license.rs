@@ -239,8 +239,11 @@ pub const COPYRIGHT_LIMIT: u64 = 4 << 20;
 pub fn dep5_licenses(text: &str) -> Option<Vec<String>> {
     let first = text.lines().find(|l| !l.trim().is_empty())?;
     let (key, _) = first.split_once(':')?;
-    if !key.trim().eq_ignore_ascii_case("Format")
-        && !key.trim().eq_ignore_ascii_case("Format-Specification")
+    // The header paragraph may be missing; a first `Files:` paragraph is just as machine-readable.
+    let key = key.trim();
+    if !["Format", "Format-Specification", "Upstream-Name", "Files"]
+        .iter()
+        .any(|k| key.eq_ignore_ascii_case(k))
     {
         return None;
     }
@@ -278,6 +281,28 @@ pub fn dep5_licenses(text: &str) -> Option<Vec<String>> {
     Some(out)
 }
 
+/// Licenses of a Debian copyright file: its DEP-5 `License:` names, or for a free-form file the
+/// `/usr/share/common-licenses/<NAME>` files it points to (Debian policy makes it name them).
+pub fn copyright_licenses(text: &str) -> Vec<String> {
+    if let Some(l) = dep5_licenses(text) {
+        return l;
+    }
+    const MARK: &str = "/usr/share/common-licenses/";
+    let mut out: Vec<String> = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(MARK) {
+        rest = &rest[i + MARK.len()..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+' | '_')))
+            .unwrap_or(rest.len());
+        let name = rest[..end].trim_end_matches('.');
+        if !name.is_empty() && !out.iter().any(|x| x == name) {
+            out.push(name.to_string());
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,5 +338,12 @@ mod tests {
             dep5_licenses("This is free software.\nLicense: MIT\n"),
             None
         );
+        assert_eq!(
+            copyright_licenses(
+                "Free-form.\nSee /usr/share/common-licenses/GPL-2 and\n/usr/share/common-licenses/LGPL-2.1.\nLicense: prose here\n"
+            ),
+            vec!["GPL-2", "LGPL-2.1"]
+        );
+        assert_eq!(copyright_licenses("Files: *\nLicense: MIT\n"), vec!["MIT"]);
     }
 }

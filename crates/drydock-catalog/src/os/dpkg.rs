@@ -421,9 +421,9 @@ impl FileVisitor for Dpkg {
                 );
             }
             Want::Copyright(pkg) => {
-                if let Some(l) = license::dep5_licenses(&text) {
-                    let pkg = pkg.to_string();
-                    self.copyright.insert(pkg, l);
+                let l = license::copyright_licenses(&text);
+                if !l.is_empty() {
+                    self.copyright.insert(pkg.to_string(), l);
                 }
             }
         }
