@@ -108,6 +108,13 @@ pub fn truth_tsv(name: &str, file: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// A JSON truth file of image `name` (`config.json`), parsed.
+pub fn truth_json(name: &str, file: &str) -> serde_json::Value {
+    let path = truth_path(name, file);
+    serde_json::from_str(&truth(name, file))
+        .unwrap_or_else(|e| panic!("truth file {} is not JSON: {e}", path.display()))
+}
+
 /// The lines of a one-path-per-line truth file (`whiteouts.txt`, `opaque.txt`), empty lines skipped.
 pub fn truth_lines(name: &str, file: &str) -> Vec<String> {
     truth(name, file)

@@ -139,8 +139,9 @@ fn assert_image(name: &str) {
         images::truth(name, "os-release").contains("ID="),
         "{name}: os-release"
     );
-    let config = images::truth(name, "config.json");
-    assert!(config.contains("\"user\""), "{name}: config.json {config}");
+    let config = images::truth_json(name, "config.json");
+    assert!(config["user"].is_string(), "{name}: config.json {config}");
+    assert!(config["env"].is_array(), "{name}: config.json {config}");
     let layers: usize = images::truth(name, "layers.txt").trim().parse().unwrap();
     assert!((1..=3).contains(&layers), "{name}: layers.txt {layers}");
 }
