@@ -164,8 +164,9 @@ pub fn catalog_dir(
     Ok((catalog, tree))
 }
 
-/// Runs `catalogers` over an already-built tree's content source. Exposed for tests and tools that
-/// walk by other means: `walk` must offer files to the visitors it is given and return the tree.
+/// Runs `catalogers` (plus os-release reading and `extra_visitors`) through one walk done by
+/// `walk`, which must offer each final file to the visitors that want it and return the merged
+/// tree; then finishes and merges. For tests and tools that walk by other means.
 pub fn catalog_with(
     catalogers: Vec<Box<dyn Cataloger>>,
     opts: &Options,
