@@ -3,7 +3,8 @@ use drydock_dockerfile::ast::InstructionKind;
 
 crate::rules::declare_rule! {
     /// ## What it does
-    /// Notes `COPY . .` (the whole build context) before a dependency install in the same stage
+    /// Notes `COPY . .` (the whole build context) before a dependency install in the same stage, when no
+    /// dependency install came before the copy
     /// (`pip install -r`, `npm ci`/`install`, `yarn`, `pnpm install`, `go mod download`, `bundle install`,
     /// `composer install`, `poetry install`, `uv sync`).
     ///
@@ -36,6 +37,7 @@ fn installs_deps(words: &[String]) -> bool {
     match prog {
         "pip" | "pip3" => {
             w(1) == "install"
+                && !words.iter().any(|x| x == "--no-deps")
                 && words
                     .iter()
                     .any(|x| x == "-r" || x.starts_with("--requirement") || x == "." || x == "-e")
@@ -55,6 +57,8 @@ fn installs_deps(words: &[String]) -> bool {
 fn check(ctx: &Ctx<'_>, out: &mut Sink) {
     for sv in &ctx.stages {
         let mut copy_all = None;
+        // Dependencies installed before the context copy are cached already.
+        let mut deps_done = false;
         for ins in ctx.stage_instructions(sv.stage) {
             match ins.kind {
                 InstructionKind::Copy
@@ -69,7 +73,12 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
                         copy_all = Some(ins);
                     }
                 }
-                InstructionKind::Run => {
+                InstructionKind::Run if copy_all.is_none() => {
+                    deps_done |= run_commands(ins)
+                        .iter()
+                        .any(|cmd| installs_deps(cmd.argv()));
+                }
+                InstructionKind::Run if !deps_done => {
                     if let Some(c) = copy_all
                         && run_commands(ins)
                             .iter()
