@@ -11,8 +11,14 @@ use crate::purl::Purl;
 use crate::{Cataloger, Context, Package, PackageType, Warning, license};
 
 const NAME: &str = "apk";
-/// The installed database; `/var/lib/apk/installed` is where very old releases kept it.
-const DB_PATHS: [&str; 2] = ["/lib/apk/db/installed", "/var/lib/apk/installed"];
+/// The installed database; `/usr/lib/apk/db` is where merged-/usr systems move it (with
+/// `/lib/apk/db` a symlink, so the walk meets one of them), `/var/lib/apk/installed` where very
+/// old releases kept it.
+const DB_PATHS: [&str; 3] = [
+    "/lib/apk/db/installed",
+    "/usr/lib/apk/db/installed",
+    "/var/lib/apk/installed",
+];
 const DB_LIMIT: u64 = 256 << 20;
 
 /// One file or directory an apk package owns.
