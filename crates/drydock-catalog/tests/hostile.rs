@@ -432,3 +432,18 @@ fn conformance_damaged_real_rpmdbs() {
         assert!(damaged > 0, "{file}: no mutation was noticed");
     }
 }
+
+#[test]
+fn two_apk_databases_do_not_double_packages() {
+    let db = b"P:a\nV:1\nA:x86_64\n".to_vec();
+    let c = run(
+        os::catalogers(),
+        &[
+            ("/lib/apk/db/installed", 0, db.clone()),
+            ("/usr/lib/apk/db/installed", 0, db),
+        ],
+        &Options::default(),
+    );
+    assert_eq!(c.packages.len(), 1);
+    assert_eq!(c.packages[0].locations, vec!["/lib/apk/db/installed"]);
+}

@@ -234,8 +234,13 @@ impl Cataloger for Apk {
         let mut out = Vec::new();
         let mut deps = Vec::new();
         let mut provides = Vec::new();
-        for (path, e) in self.found {
-            if e.version.is_empty() {
+        // Two real copies of the database (a half-done move) must not double every package:
+        // read them in `DB_PATHS` order and keep the first of each name and arch.
+        let mut found = self.found;
+        found.sort_by_key(|(path, _)| DB_PATHS.iter().position(|p| p == path));
+        let mut seen = std::collections::HashSet::new();
+        for (path, e) in found {
+            if e.version.is_empty() || !seen.insert((e.package.clone(), e.architecture.clone())) {
                 continue;
             }
             let mut p = Package::new(
