@@ -157,70 +157,31 @@ impl BaseResolver for FirstOf<'_> {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct BundledResolver;
 
-const BUSYBOX_APPLETS: &[&str] = &[
-    "sh",
-    "ash",
-    "busybox",
-    "ls",
-    "cat",
-    "cp",
-    "mv",
-    "rm",
-    "mkdir",
-    "chmod",
-    "chown",
-    "echo",
-    "env",
-    "grep",
-    "sed",
-    "awk",
-    "find",
-    "tar",
-    "gzip",
-    "gunzip",
-    "wget",
-    "nc",
-    "ping",
-    "ps",
-    "kill",
-    "sleep",
-    "test",
-    "true",
-    "false",
-    "id",
-    "whoami",
-    "head",
-    "tail",
-    "sort",
-    "uniq",
-    "wc",
-    "xargs",
-    "vi",
-    "ln",
-    "touch",
-    "date",
-    "hostname",
-    "nslookup",
-    "top",
-    "du",
-    "df",
-    "tee",
-    "tr",
-    "cut",
-    "which",
-    "su",
-    "adduser",
-    "addgroup",
-    "unzip",
-    "sha256sum",
-    "md5sum",
-    "printf",
-    "pwd",
-    "readlink",
-    "realpath",
-    "dirname",
-    "basename",
-];
+/// Every executable name under /bin, /sbin, /usr/bin and /usr/sbin of the Alpine minirootfs 3.19.4, 3.20.3
+/// and 20240923 (union): what the official `alpine` image ships.
+const ALPINE_BINARIES: &str = "[ [[ acpid add-shell addgroup adduser adjtimex apk arch arp arping ash awk base64 basename \
+    bbconfig bc beep blkdiscard blkid blockdev brctl bunzip2 busybox bzcat bzip2 cal cat chattr \
+    chgrp chmod chown chpasswd chroot chvt cksum clear cmp comm cp cpio crond crontab cryptpw cut \
+    date dc dd deallocvt delgroup deluser depmod df diff dirname dmesg dnsdomainname dos2unix du \
+    dumpkmap echo egrep eject env ether-wake expand expr factor fallocate false fatattr fbset \
+    fbsplash fdflush fdisk fgrep find findfs flock fold free fsck fstrim fsync fuser getconf getent \
+    getopt getty grep groups gunzip gzip halt hd head hexdump hostid hostname hwclock iconv id \
+    ifconfig ifdown ifenslave ifup init inotifyd insmod install ionice iostat ip ipaddr ipcalc \
+    ipcrm ipcs iplink ipneigh iproute iprule iptunnel kbd_mode kill killall killall5 klogd last \
+    ldconfig ldd less link linux32 linux64 ln loadfont loadkmap logger login logread losetup ls \
+    lsattr lsmod lsof lsusb lzcat lzma lzop lzopcat makemime md5sum mdev mesg microcom mkdir \
+    mkdosfs mkfifo mkfs.vfat mknod mkpasswd mkswap mktemp modinfo modprobe more mount mountpoint \
+    mpstat mv nameif nanddump nandwrite nbd-client nc netstat nice nl nmeter nohup nologin nproc \
+    nsenter nslookup ntpd od openvt partprobe passwd paste pgrep pidof ping ping6 pipe_progress \
+    pivot_root pkill pmap poweroff printenv printf ps pscan pstree pwd pwdx raidautorun rdate rdev \
+    readahead readlink realpath reboot reformime remove-shell renice reset resize rev rfkill rm \
+    rmdir rmmod route run-parts scanelf sed sendmail seq setconsole setfont setkeycodes setlogcons \
+    setpriv setserial setsid sh sha1sum sha256sum sha3sum sha512sum showkey shred shuf slattach \
+    sleep sort split ssl_client stat strings stty su sum swapoff swapon switch_root sync sysctl \
+    syslogd tac tail tar tee test time timeout top touch tr traceroute traceroute6 tree true \
+    truncate tty ttysize tunctl udhcpc udhcpc6 umount uname unexpand uniq unix2dos unlink unlzma \
+    unlzop unshare unxz unzip uptime usleep uudecode uuencode vconfig vi vlock volname watch \
+    watchdog wc wget which who whoami whois xargs xxd xzcat yes zcat zcip";
 
 fn set(items: &[&str]) -> BTreeSet<String> {
     items.iter().map(|s| s.to_string()).collect()
@@ -307,15 +268,11 @@ impl BaseResolver for BundledResolver {
                 f.shell = Some(true);
                 f.libc = Some(Libc::Musl);
                 f.package_manager = Some("apk".into());
-                let mut b = set(BUSYBOX_APPLETS);
-                b.extend(set(&[
-                    "apk",
-                    "/sbin/apk",
-                    "/bin/sh",
-                    "/bin/busybox",
-                    "ssl_client",
-                    "scanelf",
-                ]));
+                let mut b: BTreeSet<String> = ALPINE_BINARIES
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect();
+                b.extend(set(&["/bin/sh", "/bin/busybox", "/sbin/apk"]));
                 f.binaries = Some(b);
                 f.entrypoint = Some(false);
             }
@@ -323,9 +280,10 @@ impl BaseResolver for BundledResolver {
                 f = facts("busybox");
                 f.shell = Some(true);
                 f.package_manager = Some(String::new());
-                let mut b = set(BUSYBOX_APPLETS);
-                b.insert("/bin/sh".into());
-                f.binaries = Some(b);
+                // The applet set depends on the busybox build: only what is certainly absent is listed.
+                f.absent = set(&[
+                    "curl", "bash", "git", "python3", "python", "node", "apk", "apt-get",
+                ]);
             }
             "debian" | "ubuntu" => {
                 f = facts(official);
@@ -399,10 +357,6 @@ fn distroless(img: &str, tag: &str) -> BaseFacts {
         Libc::Glibc
     });
     let mut bins = BTreeSet::new();
-    if debug {
-        bins.extend(set(BUSYBOX_APPLETS));
-        bins.extend(set(&["/busybox/sh", "/busybox/busybox"]));
-    }
     if family.starts_with("python") {
         let v = if debian == "11" { "3.9" } else { "3.11" };
         f.python = Some(v.to_string());
@@ -417,7 +371,12 @@ fn distroless(img: &str, tag: &str) -> BaseFacts {
     f.entrypoint = Some(
         family.starts_with("python") || family.starts_with("nodejs") || family.starts_with("java"),
     );
-    f.binaries = Some(bins);
+    if debug {
+        // busybox's applet list varies by build: the set is not complete, keep what is surely absent.
+        f.absent = set(&["curl", "bash", "git", "apk", "apt-get"]);
+    } else {
+        f.binaries = Some(bins);
+    }
     f
 }
 
