@@ -298,9 +298,23 @@ pub fn run_script(ins: &Instruction) -> String {
         }
         _ => String::new(),
     };
-    for h in &ins.heredocs {
-        s.push('\n');
-        s.push_str(&h.content);
+    // A heredoc body is a script only when the shell itself reads it (`RUN <<EOF`, `RUN bash <<EOF`);
+    // in `RUN cat <<EOF > /etc/app.conf` it is file content.
+    let head = s.trim_start();
+    let runs_body = head.starts_with("<<")
+        || ["sh", "bash", "ash", "dash", "zsh", "/bin/sh", "/bin/bash"]
+            .iter()
+            .any(|sh| {
+                head.strip_prefix(sh).is_some_and(|rest| {
+                    let rest = rest.trim_start();
+                    rest.starts_with("<<") || (rest.starts_with('-') && rest.contains("<<"))
+                })
+            });
+    if runs_body {
+        for h in &ins.heredocs {
+            s.push('\n');
+            s.push_str(&h.content);
+        }
     }
     s
 }
@@ -709,5 +723,20 @@ pub fn later_cleanup_note(
             r.span.start_line
         ),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testutil::lines;
+
+    #[test]
+    fn heredoc_bodies_are_scripts_only_when_a_shell_reads_them() {
+        let script = "FROM debian:12\nRUN <<EOF\napt-get update\nEOF\n";
+        assert_eq!(lines(script, "DD025"), [2]);
+        let bash = "FROM debian:12\nRUN bash <<EOF\napt-get update\nEOF\n";
+        assert_eq!(lines(bash, "DD025"), [2]);
+        let file = "FROM debian:12\nRUN cat <<EOF > /etc/motd\napt-get update\nEOF\n";
+        assert!(lines(file, "DD025").is_empty());
     }
 }
