@@ -46,7 +46,7 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
             .rev()
             .find(|i| i.kind == InstructionKind::User)
         {
-            report_user(out, u);
+            report_user(ctx, out, u);
         }
         return;
     }
@@ -57,7 +57,7 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
             .filter(|i| i.kind == InstructionKind::User)
             .last()
         {
-            report_user(out, u);
+            report_user(ctx, out, u);
             return;
         }
     }
@@ -75,14 +75,25 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
     }
 }
 
-fn report_user(out: &mut Sink, u: &drydock_dockerfile::ast::Instruction) {
+fn report_user(ctx: &Ctx<'_>, out: &mut Sink, u: &drydock_dockerfile::ast::Instruction) {
     let user = match &u.args {
         Args::Text(t) => t.trim().to_string(),
         _ => words(u).join(" "),
     };
-    let user = crate::ctx::unquote(&user);
+    let written = crate::ctx::unquote(&user);
+    // `USER ${APP_UID}` is judged by the ARG/ENV default it expands to.
+    let user = crate::ctx::expand_vars(&written, &ctx.visible_vars(u.stage));
     if !user.contains('$') && is_root_user(&user) && !user.is_empty() {
-        out.emit(&RULE, u.span, format!("the final image runs as `{user}`; switch to a non-root user after the steps that need root"));
+        let shown = if user == written {
+            format!("`{user}`")
+        } else {
+            format!("`{written}` (= `{user}`)")
+        };
+        out.emit(
+            &RULE,
+            u.span,
+            format!("the final image runs as {shown}; switch to a non-root user after the steps that need root"),
+        );
     }
 }
 
@@ -118,6 +129,11 @@ mod tests {
         assert!(lines("FROM cgr.dev/chainguard/python:latest\n", "DD010").is_empty());
         assert!(lines("FROM example.com/unknown/base:1\n", "DD010").is_empty());
         assert!(lines("FROM debian:12 AS b\nFROM alpine:3 \nUSER ${U}\n", "DD010").is_empty());
+        assert_eq!(
+            lines("FROM alpine:3\nARG UID=0\nUSER ${UID}\n", "DD010"),
+            [3]
+        );
+        assert!(lines("FROM alpine:3\nARG UID=1000\nUSER ${UID}\n", "DD010").is_empty());
         let f = lint("FROM debian:12\n");
         let r = f.iter().find(|f| f.code == "DD010").unwrap();
         assert!(
