@@ -3,9 +3,11 @@ use drydock_dockerfile::ast::InstructionKind;
 
 crate::rules::declare_rule! {
     /// ## What it does
-    /// Notes a final stage with no `HEALTHCHECK` (in it or the stages it is built `FROM`), when the base
-    /// facts say the base has a shell. `HEALTHCHECK NONE` counts as a decision. Shell-less and unknown
-    /// bases are not reported: there a health check usually belongs to the orchestrator's probe.
+    /// Notes a final stage that serves something (it `EXPOSE`s a port) but has no `HEALTHCHECK` (in it or
+    /// the stages it is built `FROM`), when the base facts say the base has a shell. `HEALTHCHECK NONE`
+    /// counts as a decision. Shell-less and unknown bases are not reported: there a health check usually
+    /// belongs to the orchestrator's probe. Images without `EXPOSE` (tools, jobs, base images) are not
+    /// reported either.
     ///
     /// ## Why is this bad?
     /// Without a health check, plain Docker and Compose report a hung service as running.
@@ -13,6 +15,7 @@ crate::rules::declare_rule! {
     /// ## Example
     /// ```dockerfile
     /// FROM python:3.12-slim
+    /// EXPOSE 8000
     /// CMD ["python", "-m", "http.server"]
     /// ```
     ///
@@ -32,12 +35,14 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
     if facts.shell != Some(true) {
         return;
     }
-    let has = ctx
+    let chain: Vec<_> = ctx
         .final_chain()
         .iter()
         .flat_map(|&s| ctx.stage_instructions(ctx.stages[s].stage))
-        .any(|i| i.kind == InstructionKind::Healthcheck);
-    if !has {
+        .collect();
+    let has = chain.iter().any(|i| i.kind == InstructionKind::Healthcheck);
+    let serves = chain.iter().any(|i| i.kind == InstructionKind::Expose);
+    if serves && !has {
         out.emit_with_source(
             &RULE,
             fin.stage.from.span,
@@ -54,7 +59,10 @@ mod tests {
     #[test]
     fn hits_and_misses() {
         assert_eq!(
-            lines("FROM debian:12 AS b\nFROM python:3.12-slim\n", "DD049"),
+            lines(
+                "FROM debian:12 AS b\nFROM python:3.12-slim\nEXPOSE 80\n",
+                "DD049"
+            ),
             [2]
         );
         assert!(lines("FROM python:3.12-slim\nHEALTHCHECK NONE\n", "DD049").is_empty());
