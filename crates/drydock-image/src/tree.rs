@@ -371,22 +371,42 @@ pub fn walk_layers(
 /// Opens, verifies and decompresses one layer blob, sending the tar stream in chunks. Stops quietly
 /// when the reader has hung up (it failed elsewhere).
 fn produce(store: &dyn BlobStore, desc: &Descriptor, tx: &std::sync::mpsc::SyncSender<Msg>) {
-    let blob = match store.open(desc) {
+    let mut blob = match store.open(desc) {
         Ok(b) => b,
         Err(e) => {
             let _ = tx.send(Msg::Fail(e));
             return;
         }
     };
-    let (kind, mut stream) = match blob::decompress(blob) {
-        Ok(x) => x,
-        Err(e) => {
-            let _ = tx.send(Msg::Fail(explain_corruption(store, desc, e)));
-            return;
-        }
+    // The decompressor borrows the verified blob, so that after a decompression error the rest of
+    // the blob can still be read through the verifier: damage is then reported as the digest
+    // mismatch it is, not as whatever gzip or tar tripped over first.
+    let failure = match decompress_into(&mut blob, tx) {
+        // Hung up: the reader failed elsewhere.
+        Ok(false) => return,
+        // The decompressor may stop at its end marker before the blob's end; the verifier must see
+        // every byte.
+        Ok(true) => match blob::drain(&mut blob) {
+            Ok(_) => return,
+            Err(e) => e,
+        },
+        Err(e) => e,
     };
+    let failure = match blob::drain(&mut blob).map_err(|e| map_layer_io(desc, e)) {
+        Err(e @ (Error::DigestMismatch { .. } | Error::SizeMismatch { .. })) => e,
+        _ => map_layer_io(desc, failure),
+    };
+    let _ = tx.send(Msg::Fail(failure));
+}
+
+/// Streams the decompressed layer in chunks: `Ok(true)` at its end, `Ok(false)` when the reader hung up.
+fn decompress_into(
+    blob: &mut Box<dyn Read + Send + '_>,
+    tx: &std::sync::mpsc::SyncSender<Msg>,
+) -> std::io::Result<bool> {
+    let (kind, mut stream) = blob::decompress(Box::new(blob))?;
     if tx.send(Msg::Start(kind)).is_err() {
-        return;
+        return Ok(false);
     }
     loop {
         let mut buf = vec![0u8; CHUNK];
@@ -397,38 +417,16 @@ fn produce(store: &dyn BlobStore, desc: &Descriptor, tx: &std::sync::mpsc::SyncS
                 Ok(0) => break,
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    let _ = tx.send(Msg::Fail(explain_corruption(store, desc, e)));
-                    return;
-                }
+                Err(e) => return Err(e),
             }
         }
         if filled == 0 {
-            return;
+            return Ok(true);
         }
         buf.truncate(filled);
         if tx.send(Msg::Data(buf)).is_err() {
-            return;
+            return Ok(false);
         }
-    }
-}
-
-/// A decompressor that fails mid-stream hides whether the blob was tampered with: the digest is only
-/// known at its end. Re-read the blob once (error path only) so a mismatch is reported as such.
-fn explain_corruption(store: &dyn BlobStore, desc: &Descriptor, e: std::io::Error) -> Error {
-    let first = map_layer_io(desc, e);
-    if matches!(
-        first,
-        Error::DigestMismatch { .. } | Error::SizeMismatch { .. }
-    ) {
-        return first;
-    }
-    match store
-        .open(desc)
-        .and_then(|b| blob::drain(b).map_err(|e| Error::io(format!("layer {}", desc.digest), e)))
-    {
-        Err(e @ (Error::DigestMismatch { .. } | Error::SizeMismatch { .. })) => e,
-        _ => first,
     }
 }
 
