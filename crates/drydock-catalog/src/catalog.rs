@@ -207,6 +207,7 @@ pub fn catalog_with(
             .retain(|f| tree.get(f).is_none_or(|n| n.kind != Kind::Dir));
     }
     attribute_layers(&mut packages, &tree, &ctx);
+    share_linked_copyrights(&mut packages, &tree);
     // Catalogers that only know a layer index get its digest and base-image membership here.
     for p in packages.iter_mut() {
         if let Some(layer) = p.layer
@@ -308,6 +309,42 @@ fn attribute_layers(packages: &mut [Package], tree: &FileTree, ctx: &Context) {
         if let Some(layer) = layer {
             crate::os::set_layer(p, layer, ctx);
         }
+    }
+}
+
+/// Debian packages built from one source often ship `/usr/share/doc/<pkg>` as a symlink to a
+/// sibling's directory (`libgcc-s1` → `gcc-12-base`); the copyright read for the sibling is theirs too.
+fn share_linked_copyrights(packages: &mut [Package], tree: &FileTree) {
+    let by_location: HashMap<String, usize> = packages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.kind == crate::PackageType::Deb && !p.licenses.is_empty())
+        .flat_map(|(i, p)| {
+            p.locations
+                .iter()
+                .filter(|l| l.starts_with("/usr/share/doc/") && l.ends_with("/copyright"))
+                .map(move |l| (l.clone(), i))
+        })
+        .collect();
+    for i in 0..packages.len() {
+        let p = &packages[i];
+        if p.kind != crate::PackageType::Deb || !p.licenses.is_empty() {
+            continue;
+        }
+        let Some((real, _)) = tree.resolve(&format!("/usr/share/doc/{}/copyright", p.name)) else {
+            continue;
+        };
+        let Some(&j) = by_location.get(&real) else {
+            continue;
+        };
+        let (licenses, expr) = (
+            packages[j].licenses.clone(),
+            packages[j].license_expression.clone(),
+        );
+        let p = &mut packages[i];
+        p.licenses = licenses;
+        p.license_expression = expr;
+        p.locations.push(real);
     }
 }
 

@@ -101,6 +101,31 @@ fn check_debian(name: &str, opts: &Options) -> Catalog {
 #[test]
 fn minbase_dpkg_matches_dpkg_query() {
     let c = check_debian("minbase", &Options::default());
+    // A doc directory that is a symlink to a sibling package's shares its copyright.
+    let (_, _, tree) = catalog("minbase", &Options::default());
+    let mut shared = 0;
+    for p in &c.packages {
+        let own = format!("/usr/share/doc/{}/copyright", p.name);
+        let Some((real, _)) = tree.resolve(&own) else {
+            continue;
+        };
+        if real == own {
+            continue;
+        }
+        if let Some(q) = c
+            .packages
+            .iter()
+            .find(|q| q.locations.contains(&real) && q.name != p.name)
+        {
+            assert_eq!(p.licenses, q.licenses, "{} shares {real}", p.name);
+            assert!(!p.licenses.is_empty());
+            shared += 1;
+        }
+    }
+    assert!(
+        shared > 0,
+        "no package in minbase links its doc directory to a sibling's"
+    );
     assert!(
         c.packages
             .iter()
