@@ -130,7 +130,12 @@ fn conformance_cyclonedx_schema() {
         let doc: Value = serde_json::from_slice(&bytes).unwrap();
         assert_valid(&v, &doc, &c.subject.name);
         assert_eq!(doc["metadata"]["timestamp"], "2026-01-02T03:04:05Z");
-        assert_eq!(doc["metadata"]["component"]["type"], "container");
+        let kind = if c.subject.digest.is_some() {
+            "container"
+        } else {
+            "file"
+        };
+        assert_eq!(doc["metadata"]["component"]["type"], kind);
         let comps = doc["components"].as_array().unwrap();
         let libs: Vec<&Value> = comps.iter().filter(|c| c["type"] == "library").collect();
         assert_eq!(libs.len(), c.packages.len());

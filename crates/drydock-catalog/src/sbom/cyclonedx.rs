@@ -22,9 +22,15 @@ pub fn write(catalog: &Catalog, opts: &WriteOptions, out: &mut dyn Write) -> std
 /// The document as a JSON value.
 pub fn document(catalog: &Catalog, opts: &WriteOptions) -> Value {
     let s = &catalog.subject;
+    // A root file system directory has no digest: it is described as what it is, a file tree.
+    let kind = if s.digest.is_some() {
+        "container"
+    } else {
+        "file"
+    };
     let mut image = json!({
         "bom-ref": IMAGE_REF,
-        "type": "container",
+        "type": kind,
         "name": s.name,
     });
     if let Some(d) = &s.digest {

@@ -29,7 +29,7 @@ pub fn document(catalog: &Catalog, opts: &WriteOptions) -> Value {
         "name": s.name,
         "downloadLocation": "NOASSERTION",
         "filesAnalyzed": false,
-        "primaryPackagePurpose": "CONTAINER",
+        "primaryPackagePurpose": if s.digest.is_some() { "CONTAINER" } else { "FILE" },
         "licenseConcluded": "NOASSERTION",
         "licenseDeclared": "NOASSERTION",
         "copyrightText": "NOASSERTION",
