@@ -78,6 +78,10 @@ pub struct Ctx<'a> {
     pub global_args: HashMap<String, String>,
     /// Every instruction with ONBUILD unwrapped, the inner instruction carrying the outer one's stage.
     effective: Vec<Instruction>,
+    /// ENV per stage chain: index 0 for instructions before any FROM, `i + 1` for stage `i`.
+    env_cache: Vec<HashMap<String, String>>,
+    /// ARG defaults and ENV per stage chain, indexed like `env_cache`.
+    var_cache: Vec<HashMap<String, String>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -128,14 +132,24 @@ impl<'a> Ctx<'a> {
                 e
             })
             .collect();
-        Ctx {
+        let mut ctx = Ctx {
             df,
             text,
             config,
             stages,
             global_args,
             effective,
-        }
+            env_cache: Vec::new(),
+            var_cache: Vec::new(),
+        };
+        let keys: Vec<Option<usize>> = std::iter::once(None)
+            .chain((0..ctx.stages.len()).map(Some))
+            .collect();
+        let envs: Vec<_> = keys.iter().map(|&k| ctx.compute_stage_env(k)).collect();
+        ctx.env_cache = envs;
+        let vars: Vec<_> = keys.iter().map(|&k| ctx.compute_visible_vars(k)).collect();
+        ctx.var_cache = vars;
+        ctx
     }
 
     /// The last stage (the image that gets shipped by default).
@@ -187,6 +201,14 @@ impl<'a> Ctx<'a> {
             .nth(n.saturating_sub(1))
             .unwrap_or("")
             .trim_end_matches('\r')
+    }
+}
+
+/// Index into the per-stage caches (0 = before any FROM; out-of-range stages fall back to 0).
+fn cache_index(stage: Option<usize>, n: usize) -> usize {
+    match stage {
+        Some(s) if s < n => s + 1,
+        _ => 0,
     }
 }
 
@@ -522,7 +544,11 @@ impl<'a> Ctx<'a> {
     }
 
     /// ENV values visible in `stage` (ancestors first, later values win).
-    pub fn stage_env(&self, stage: Option<usize>) -> HashMap<String, String> {
+    pub fn stage_env(&self, stage: Option<usize>) -> &HashMap<String, String> {
+        &self.env_cache[cache_index(stage, self.stages.len())]
+    }
+
+    fn compute_stage_env(&self, stage: Option<usize>) -> HashMap<String, String> {
         let mut env = HashMap::new();
         let chain: Vec<usize> = match stage {
             Some(s) => self.chain_of(s).into_iter().rev().collect(),
@@ -695,7 +721,11 @@ pub fn removes_path(cmd: &Command, prefixes: &[&str]) -> bool {
 impl Ctx<'_> {
     /// Variables a RUN in `stage` can see: global ARG defaults, then ARG defaults and ENV values of the
     /// stage chain (order within the chain is not tracked).
-    pub fn visible_vars(&self, stage: Option<usize>) -> HashMap<String, String> {
+    pub fn visible_vars(&self, stage: Option<usize>) -> &HashMap<String, String> {
+        &self.var_cache[cache_index(stage, self.stages.len())]
+    }
+
+    fn compute_visible_vars(&self, stage: Option<usize>) -> HashMap<String, String> {
         let mut vars = self.global_args.clone();
         for ins in self.chain_instructions(stage) {
             if ins.kind == InstructionKind::Arg {
@@ -706,21 +736,18 @@ impl Ctx<'_> {
                 }
             }
         }
-        vars.extend(self.stage_env(stage));
+        vars.extend(self.compute_stage_env(stage));
         vars
     }
 }
 
-/// The note for a cache cleaned too late: the first RUN after `after` (in the same list) that `cleans`.
-pub fn later_cleanup_note(
-    runs: &[&Instruction],
-    after: usize,
-    cleans: impl Fn(&Instruction) -> bool,
-) -> String {
-    match runs.iter().skip(after + 1).find(|r| cleans(r)) {
-        Some(r) => format!(
+/// The note for a cache cleaned too late: the first RUN after `after` whose `cleaned` flag is set
+/// (`cleaned[i]` says whether `runs[i]` cleans the cache; computed once per rule to stay linear).
+pub fn later_cleanup_note(runs: &[&Instruction], cleaned: &[bool], after: usize) -> String {
+    match (after + 1..runs.len().min(cleaned.len())).find(|&i| cleaned[i]) {
+        Some(i) => format!(
             " (the cleanup on line {} runs in a later RUN: the bytes stay in this layer)",
-            r.span.start_line
+            runs[i].span.start_line
         ),
         None => String::new(),
     }

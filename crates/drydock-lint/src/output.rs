@@ -66,6 +66,11 @@ pub fn write_tty(
     sources: &[(&str, &str)],
     w: &mut dyn Write,
 ) -> io::Result<()> {
+    // Split each source into lines once: findings are many, files can be long.
+    let split: Vec<(&str, Vec<&str>)> = sources
+        .iter()
+        .map(|(l, t)| (*l, t.lines().collect()))
+        .collect();
     for f in findings {
         writeln!(
             w,
@@ -75,8 +80,8 @@ pub fn write_tty(
         if let Some(src) = &f.fact_source {
             writeln!(w, "  = fact from {src}")?;
         }
-        let text = sources.iter().find(|(l, _)| *l == f.file).map(|(_, t)| *t);
-        if let Some(line) = text.and_then(|t| t.lines().nth(f.span.line.saturating_sub(1))) {
+        let lines = split.iter().find(|(l, _)| *l == f.file).map(|(_, ls)| ls);
+        if let Some(line) = lines.and_then(|ls| ls.get(f.span.line.saturating_sub(1))) {
             let line = line.trim_end_matches('\r');
             let num = f.span.line.to_string();
             writeln!(w, "{} | {}", num, line)?;

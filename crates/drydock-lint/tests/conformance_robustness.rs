@@ -76,3 +76,30 @@ fn odd_inputs_never_panic() {
     lint_any(&deep);
     assert!(lint_any("FROM debian\n") > 0);
 }
+
+#[test]
+fn large_files_lint_in_linear_time() {
+    // 15,000 instructions where every RUN is a finding for several rules: a quadratic pass (re-parsing
+    // later RUNs per finding, re-scanning the file per rendered line) takes minutes here, linear takes
+    // a second or two even in a debug build.
+    let mut text = String::from("FROM debian:12\n");
+    for i in 0..5000 {
+        text.push_str(&format!("RUN apt-get install -y pkg{i} && pip install x{i} | tee /log\nCOPY a{i} b{i}\nENV A{i}=1\n"));
+    }
+    let start = std::time::Instant::now();
+    let findings = lint_source("big", &text, &Config::default(), &BundledResolver).unwrap();
+    let mut out = Vec::new();
+    drydock_lint::output::write(
+        drydock_lint::Format::Tty,
+        &findings,
+        &[("big", &text)],
+        &mut out,
+    )
+    .unwrap();
+    let took = start.elapsed();
+    assert!(findings.len() > 20_000, "{}", findings.len());
+    assert!(
+        took.as_secs() < 60,
+        "linting 15k instructions took {took:?}"
+    );
+}

@@ -43,6 +43,7 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
         .into_iter()
         .filter(|i| i.kind == InstructionKind::Run)
         .collect();
+    let cleaned: Vec<bool> = runs.iter().map(|r| cleans(r)).collect();
     for (n, ins) in runs.iter().enumerate() {
         if cache_mount_covers(ins, &["/var/cache/apk"]) || cleans(ins) {
             continue;
@@ -51,7 +52,7 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
             p.manager == "apk" && p.sub == "add" && !p.has_opt(&["--no-cache", "--no-network"])
         });
         if bad {
-            let note = later_cleanup_note(&runs, n, cleans);
+            let note = later_cleanup_note(&runs, &cleaned, n);
             out.emit(
                 &RULE,
                 ins.span,

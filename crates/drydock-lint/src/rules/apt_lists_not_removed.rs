@@ -67,10 +67,11 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
         .into_iter()
         .filter(|i| i.kind == InstructionKind::Run)
         .collect();
+    let cleaned: Vec<bool> = instrs.iter().map(|i| cleans(i)).collect();
     let mut docker_clean_removed = false;
     for (n, ins) in instrs.iter().enumerate() {
         docker_clean_removed |= removes_docker_clean(ins);
-        if !uses_apt(ins) || cleans(ins) {
+        if !uses_apt(ins) || cleaned[n] {
             continue;
         }
         let lists_mounted = cache_mount_covers(ins, &["/var/lib/apt/lists", "/var/lib/apt"]);
@@ -82,7 +83,7 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
             out.emit(&RULE, ins.span, "docker-clean was removed but /var/cache/apt is not a cache mount: downloaded .deb files stay in this layer");
             continue;
         }
-        match instrs[n + 1..].iter().find(|later| cleans(later)) {
+        match (n + 1..instrs.len()).find(|&i| cleaned[i]).map(|i| instrs[i]) {
             Some(later) => out.emit(
                 &RULE,
                 ins.span,

@@ -1,5 +1,6 @@
 use crate::ctx::{Ctx, Sink, unquote, words};
 use drydock_dockerfile::ast::InstructionKind;
+use std::collections::HashMap;
 
 crate::rules::declare_rule! {
     /// ## What it does
@@ -36,6 +37,15 @@ fn absolute(d: &str) -> bool {
 }
 
 fn check(ctx: &Ctx<'_>, out: &mut Sink) {
+    // First WORKDIR line per stage (None key: instructions before any FROM).
+    let mut first_workdir: HashMap<Option<usize>, usize> = HashMap::new();
+    for ins in &ctx.df.instructions {
+        if crate::ctx::unwrap_onbuild(ins).kind == InstructionKind::Workdir {
+            first_workdir
+                .entry(ins.stage)
+                .or_insert(ins.span.start_line);
+        }
+    }
     for ins in &ctx.df.instructions {
         let copy = crate::ctx::unwrap_onbuild(ins);
         if copy.kind != InstructionKind::Copy {
@@ -49,13 +59,21 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
         if absolute(&dest) {
             continue;
         }
-        let workdir_set = ctx
-            .chain_instructions(ins.stage)
-            .iter()
-            .filter(|i| i.span.start_line < ins.span.start_line || i.stage != ins.stage)
-            .any(|i| crate::ctx::unwrap_onbuild(i).kind == InstructionKind::Workdir);
-        if !workdir_set {
-            out.emit(&RULE, copy.span, format!("COPY to relative `{dest}` without a WORKDIR: it lands wherever the base's working directory is"));
+        let own = first_workdir
+            .get(&ins.stage)
+            .is_some_and(|&l| l < ins.span.start_line);
+        let inherited = ins.stage.is_some_and(|s| {
+            ctx.chain_of(s)
+                .iter()
+                .skip(1)
+                .any(|a| first_workdir.contains_key(&Some(*a)))
+        });
+        if !own && !inherited {
+            out.emit(
+                &RULE,
+                copy.span,
+                format!("COPY to relative `{dest}` without a WORKDIR: it lands wherever the base's working directory is"),
+            );
         }
     }
 }

@@ -50,6 +50,7 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
         .into_iter()
         .filter(|i| i.kind == InstructionKind::Run)
         .collect();
+    let cleaned: Vec<bool> = runs.iter().map(|r| cleans(r)).collect();
     for (n, &ins) in runs.iter().enumerate() {
         if cache_mount_covers(
             ins,
@@ -91,7 +92,7 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
                 } else {
                     format!("{mgr} clean all")
                 };
-                let note = crate::ctx::later_cleanup_note(&runs, n, cleans);
+                let note = crate::ctx::later_cleanup_note(&runs, &cleaned, n);
                 out.emit(
                     &RULE,
                     ins.span,

@@ -82,7 +82,7 @@ fn report_user(ctx: &Ctx<'_>, out: &mut Sink, u: &drydock_dockerfile::ast::Instr
     };
     let written = crate::ctx::unquote(&user);
     // `USER ${APP_UID}` is judged by the ARG/ENV default it expands to.
-    let user = crate::ctx::expand_vars(&written, &ctx.visible_vars(u.stage));
+    let user = crate::ctx::expand_vars(&written, ctx.visible_vars(u.stage));
     if !user.contains('$') && is_root_user(&user) && !user.is_empty() {
         let shown = if user == written {
             format!("`{user}`")

@@ -1,6 +1,7 @@
 use crate::ctx::{Ctx, Sink, run_commands};
 use crate::pkg;
 use drydock_dockerfile::ast::InstructionKind;
+use std::collections::HashMap;
 
 crate::rules::declare_rule! {
     /// ## What it does
@@ -30,25 +31,33 @@ crate::rules::declare_rule! {
 }
 
 fn check(ctx: &Ctx<'_>, out: &mut Sink) {
+    // Like hadolint, let an ARG default from any stage resolve a version variable.
+    let mut all_args: HashMap<String, String> = HashMap::new();
+    for a in ctx
+        .df
+        .instructions
+        .iter()
+        .filter(|i| i.kind == InstructionKind::Arg)
+    {
+        for (k, v) in crate::ctx::arg_defaults(a) {
+            if let Some(v) = v {
+                all_args.entry(k).or_insert(v);
+            }
+        }
+    }
+    let mut per_stage: HashMap<Option<usize>, HashMap<String, String>> = HashMap::new();
     for ins in ctx.effective_instructions() {
         if ins.kind != InstructionKind::Run {
             continue;
         }
         let mut unpinned = Vec::new();
-        let mut vars = ctx.visible_vars(ins.stage);
-        // Like hadolint, let an ARG default from any stage resolve a version variable.
-        for a in ctx
-            .df
-            .instructions
-            .iter()
-            .filter(|i| i.kind == InstructionKind::Arg)
-        {
-            for (k, v) in crate::ctx::arg_defaults(a) {
-                if let Some(v) = v {
-                    vars.entry(k).or_insert(v);
-                }
+        let vars = per_stage.entry(ins.stage).or_insert_with(|| {
+            let mut v = ctx.visible_vars(ins.stage).clone();
+            for (k, val) in &all_args {
+                v.entry(k.clone()).or_insert_with(|| val.clone());
             }
-        }
+            v
+        });
         for p in run_commands(ins).iter().filter_map(pkg::parse) {
             let os = matches!(
                 p.manager,
@@ -65,7 +74,7 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
                 }
                 // Versions often come from ARG/ENV: judge the expanded word; an unresolved variable
                 // pins nothing.
-                let expanded = crate::ctx::expand_vars(a, &vars);
+                let expanded = crate::ctx::expand_vars(a, vars);
                 if expanded.contains('$') || !pkg::is_pinned(&expanded, p.manager) {
                     unpinned.push(a.clone());
                 }

@@ -44,6 +44,7 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
         .into_iter()
         .filter(|i| i.kind == InstructionKind::Run)
         .collect();
+    let cleaned: Vec<bool> = runs.iter().map(|r| cleans(r)).collect();
     for (n, &ins) in runs.iter().enumerate() {
         let env = ctx.stage_env(ins.stage);
         let mut off = env.get("PIP_NO_CACHE_DIR").is_some_and(|v| truthy(v));
@@ -91,7 +92,7 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
             }
         }
         if bad {
-            let note = crate::ctx::later_cleanup_note(&runs, n, cleans);
+            let note = crate::ctx::later_cleanup_note(&runs, &cleaned, n);
             out.emit(
                 &RULE,
                 ins.span,
