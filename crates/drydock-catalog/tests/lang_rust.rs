@@ -159,10 +159,10 @@ fn cargo_auditable_binary() {
         .args(["auditable", "--version"])
         .output()
         .is_ok_and(|o| o.status.success());
-    if !has {
-        eprintln!("SKIPPED cargo_auditable_binary: `cargo auditable` is not installed");
-        return;
-    }
+    assert!(
+        has,
+        "`cargo auditable` is not installed: cargo install --locked cargo-auditable (scripts/test does)"
+    );
     let dir = scratch("rust-auditable");
     write(
         &dir.join("Cargo.toml"),
