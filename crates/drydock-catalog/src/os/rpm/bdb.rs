@@ -1,12 +1,13 @@
-//! Berkeley DB hash files (`/var/lib/rpm/Packages`): the values of every hash page entry that lives
-//! on overflow pages, which is where rpm's header blobs are. Read from a byte slice, with page
-//! numbers, chains and lengths bounded by the file itself.
+//! Berkeley DB hash files (`/var/lib/rpm/Packages`): the values of every hash page entry, on
+//! overflow pages (where rpm's header blobs almost always are) or, when small, on the page
+//! itself. Read from a byte slice, with page numbers, chains and lengths bounded by the file.
 
 const HASH_MAGIC: u32 = 0x0006_1561;
 const PAGE_HEADER: usize = 26;
 const P_HASH_UNSORTED: u8 = 2;
 const P_OVERFLOW: u8 = 7;
 const P_HASH: u8 = 13;
+const H_KEYDATA: u8 = 1;
 const H_OFFPAGE: u8 = 3;
 
 /// Why a file is not a readable Berkeley DB hash database.
@@ -75,8 +76,26 @@ pub fn values(file: &[u8]) -> Result<Vec<Vec<u8>>, BdbError> {
         if PAGE_HEADER + entries * 2 > page_size {
             return Err(err(format!("page {n} claims {entries} entries")));
         }
+        // Item i spans [inp[i], inp[i-1]), item 0 runs to the end of the page (BDB's LEN_HITEM).
+        let inp = |i: usize| endian.u16(p, PAGE_HEADER + i * 2).unwrap_or(0) as usize;
+        let item = |i: usize| {
+            let end = if i == 0 { page_size } else { inp(i - 1) };
+            p.get(inp(i)..end)
+        };
         for k in (1..entries).step_by(2) {
-            let off = endian.u16(p, PAGE_HEADER + k * 2).unwrap_or(0) as usize;
+            let off = inp(k);
+            if p.get(off) == Some(&H_KEYDATA) {
+                // A value small enough to sit on the hash page itself. Record 0 is rpm's
+                // instance counter, not a header.
+                let key = item(k - 1).and_then(|i| i.get(1..)).unwrap_or(&[]);
+                if key.iter().all(|&b| b == 0) {
+                    continue;
+                }
+                if let Some(v) = item(k).and_then(|i| i.get(1..)).filter(|v| v.len() >= 8) {
+                    out.push(v.to_vec());
+                }
+                continue;
+            }
             if p.get(off) != Some(&H_OFFPAGE) {
                 continue;
             }
@@ -156,6 +175,26 @@ mod tests {
         let mut o2 = page(size, P_OVERFLOW, if loop_chain { 2 } else { 0 }, 0, used);
         o2[PAGE_HEADER..PAGE_HEADER + used as usize].fill(b'b');
         [meta, hash, o1, o2].concat()
+    }
+
+    #[test]
+    fn reads_values_on_the_hash_page() {
+        let size = 512;
+        let mut meta = vec![0u8; size];
+        meta[12..16].copy_from_slice(&HASH_MAGIC.to_le_bytes());
+        meta[20..24].copy_from_slice(&(size as u32).to_le_bytes());
+        meta[32..36].copy_from_slice(&1u32.to_le_bytes());
+        let mut hash = page(size, P_HASH, 0, 4, 0);
+        // Items from the end down: key 0 [500,512), its counter [490,500), key 1 [480,490),
+        // its value [400,480).
+        for (i, off) in [500u16, 490, 480, 400].iter().enumerate() {
+            hash[PAGE_HEADER + 2 * i..PAGE_HEADER + 2 * i + 2].copy_from_slice(&off.to_le_bytes());
+            hash[*off as usize] = H_KEYDATA;
+        }
+        hash[482] = 1;
+        hash[401..480].fill(b'h');
+        let v = values(&[meta, hash].concat()).unwrap();
+        assert_eq!(v, vec![vec![b'h'; 79]]);
     }
 
     #[test]
