@@ -588,11 +588,12 @@ impl<'a> Ctx<'a> {
                 .filter(|i| i.stage.is_none())
                 .collect(),
             Some(s) => {
-                let chain = self.chain_of(s);
-                self.df
-                    .instructions
-                    .iter()
-                    .filter(|i| i.stage.is_some_and(|x| chain.contains(&x)))
+                // Gather stage by stage (ancestors first) so the cost is the chain's size, not the file's.
+                let mut chain = self.chain_of(s);
+                chain.reverse();
+                chain
+                    .into_iter()
+                    .flat_map(|c| self.stage_instructions(self.stages[c].stage))
                     .collect()
             }
         }
