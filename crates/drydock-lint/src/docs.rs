@@ -71,3 +71,19 @@ pub fn generated_files() -> Vec<(String, String)> {
     v.push(("README.md".into(), index_markdown()));
     v
 }
+
+/// The Markdown page of the rule with this code or name (for `drydock lint --explain`), if any.
+pub fn explain(id: &str) -> Option<String> {
+    crate::rules::lookup(id).map(rule_markdown)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn explain_by_code_or_name() {
+        let page = super::explain("dd013").unwrap();
+        assert!(page.starts_with("# DD013 `shell-form-without-shell`"));
+        assert_eq!(super::explain("shell-form-without-shell"), Some(page));
+        assert!(super::explain("DL3008").is_none());
+    }
+}
