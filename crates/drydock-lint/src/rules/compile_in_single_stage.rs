@@ -4,9 +4,11 @@ use drydock_dockerfile::ast::InstructionKind;
 
 crate::rules::declare_rule! {
     /// ## What it does
-    /// Notes a single-stage Dockerfile that compiles: it installs build tools or runs a build
-    /// (`go build`, `cargo build`, `make`, `gcc`, `mvn package`, `gradle build`, `npm run build`,
-    /// `dotnet publish`…).
+    /// Notes a single-stage Dockerfile that compiles (`go build`, `cargo build`, `make`, `gcc`,
+    /// `mvn package`, `gradle build`, `npm run build`, `dotnet publish`…) and so ships its toolchain:
+    /// either the base image is a toolchain image (golang, rust, gcc, maven, gradle, a JDK, node, the
+    /// .NET SDK) or build tools installed for the build stay installed. A build whose tools are installed
+    /// and purged in the same RUN on a plain OS base (as the Docker official images do) is not reported.
     ///
     /// ## Why is this bad?
     /// Whatever compiled the program ships with it: toolchain, sources, caches. The base-image ADRs all
@@ -55,23 +57,50 @@ fn builds(words: &[String]) -> bool {
     }
 }
 
+/// True for images whose purpose is to compile: the toolchain is in the base itself.
+fn toolchain_base(image: &str) -> bool {
+    let r = crate::imageref::ImageRef::parse(image);
+    let name = r.canonical_name();
+    let last = name.rsplit('/').next().unwrap_or(&name);
+    let tag = r.tag.unwrap_or_default();
+    matches!(
+        last,
+        "golang" | "rust" | "gcc" | "maven" | "gradle" | "node" | "openjdk" | "sdk"
+    ) || (last == "eclipse-temurin" && tag.contains("jdk"))
+        || (last == "amazoncorretto")
+}
+
 fn check(ctx: &Ctx<'_>, out: &mut Sink) {
     if ctx.stages.len() != 1 {
         return;
     }
-    for ins in ctx.final_image_instructions() {
-        if ins.kind != InstructionKind::Run {
-            continue;
-        }
-        let compiles = run_commands(ins).iter().any(|c| builds(c.argv()));
-        if compiles || !tools_installed(ins).is_empty() {
-            out.emit(
-                &RULE,
-                ins.span,
-                "this single-stage image compiles; build in a separate stage and copy only the artifacts into a minimal runtime stage",
-            );
-            return;
-        }
+    let toolchain = ctx.stages[0]
+        .root_image
+        .as_deref()
+        .is_some_and(toolchain_base);
+    let runs: Vec<_> = ctx
+        .final_image_instructions()
+        .into_iter()
+        .filter(|i| i.kind == InstructionKind::Run)
+        .collect();
+    let tools_stay = runs.iter().any(|r| !tools_installed(r).is_empty());
+    if !toolchain && !tools_stay {
+        return;
+    }
+    if let Some(ins) = runs
+        .iter()
+        .find(|r| run_commands(r).iter().any(|c| builds(c.argv())))
+    {
+        let why = if toolchain {
+            "its base image is a toolchain"
+        } else {
+            "the build tools stay installed"
+        };
+        out.emit(
+            &RULE,
+            ins.span,
+            format!("this single-stage image compiles and {why}; build in a separate stage and copy only the artifacts into a minimal runtime stage"),
+        );
     }
 }
 
@@ -90,5 +119,9 @@ mod tests {
         );
         assert!(lines("FROM golang:1.23 AS b\nRUN go build -o /app .\nFROM scratch\nCOPY --from=b /app /app\n", "DD012").is_empty());
         assert!(lines("FROM debian:12\nRUN echo make\n", "DD012").is_empty());
+        let purged = "FROM debian:12\nRUN apt-get install -y gcc make && make && apt-get purge -y gcc make\n";
+        assert!(lines(purged, "DD012").is_empty());
+        let kept = "FROM debian:12\nRUN apt-get install -y gcc make\nRUN make\n";
+        assert_eq!(lines(kept, "DD012"), [3]);
     }
 }
