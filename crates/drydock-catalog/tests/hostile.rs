@@ -447,3 +447,75 @@ fn two_apk_databases_do_not_double_packages() {
     assert_eq!(c.packages.len(), 1);
     assert_eq!(c.packages[0].locations, vec!["/lib/apk/db/installed"]);
 }
+
+/// Ubuntu chiselled images: the packages come from Chisel's zstd-compressed jsonwall manifest.
+#[test]
+fn chisel_manifest_packages() {
+    let lines = [
+        r#"{"jsonwall":"1.0","schema":"1.0","count":6}"#,
+        r#"{"kind":"package","name":"zlib1g","version":"1:1.3-1","sha256":"aa","arch":"amd64"}"#,
+        r#"{"kind":"path","path":"/usr/lib/libz.so.1","mode":"0644","slices":["zlib1g_libs"],"sha256":"bb","size":1}"#,
+        r#"{"kind":"path","path":"/usr/share/doc/zlib1g/copyright","mode":"0644","slices":["zlib1g_copyright"]}"#,
+        r#"{"kind":"slice","name":"zlib1g_copyright"}"#,
+        r#"{"kind":"slice","name":"zlib1g_libs"}"#,
+    ];
+    let manifest = zstd::stream::encode_all((lines.join("\n") + "\n").as_bytes(), 3).unwrap();
+    let files = [
+        ("/var/lib/chisel/manifest.wall", 1, manifest.clone()),
+        ("/usr/lib/libz.so.1", 1, b"x".to_vec()),
+        (
+            "/usr/share/doc/zlib1g/copyright",
+            1,
+            b"Format: x\n\nFiles: *\nLicense: Zlib\n".to_vec(),
+        ),
+        (
+            "/etc/os-release",
+            0,
+            b"ID=ubuntu\nVERSION_ID=\"22.04\"\n".to_vec(),
+        ),
+    ];
+    let c = run(os::catalogers(), &files, &Options::default());
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    assert_eq!(c.packages.len(), 1);
+    let p = &c.packages[0];
+    assert_eq!(
+        p.purl,
+        "pkg:deb/ubuntu/zlib1g@1%3A1.3-1?arch=amd64&distro=ubuntu-22.04"
+    );
+    assert_eq!(p.license_expression.as_deref(), Some("Zlib"));
+    assert_eq!(p.layer, Some(1));
+    assert_eq!(
+        p.metadata.get("chisel-slices").map(String::as_str),
+        Some("zlib1g_copyright zlib1g_libs")
+    );
+    assert_eq!(
+        p.files,
+        vec!["/usr/lib/libz.so.1", "/usr/share/doc/zlib1g/copyright"]
+    );
+    // With a dpkg database listing the same package too, it is reported once.
+    let mut both = files.to_vec();
+    both.push((
+        "/var/lib/dpkg/status",
+        0,
+        b"Package: zlib1g\nStatus: install ok installed\nVersion: 1:1.3-1\nArchitecture: amd64\n"
+            .to_vec(),
+    ));
+    assert_eq!(
+        run(os::catalogers(), &both, &Options::default())
+            .packages
+            .len(),
+        1
+    );
+    // A damaged manifest is a warning naming it.
+    let bad = run(
+        os::catalogers(),
+        &[(
+            "/var/lib/chisel/manifest.wall",
+            0,
+            manifest[..manifest.len() / 2].to_vec(),
+        )],
+        &Options::default(),
+    );
+    assert!(bad.packages.is_empty());
+    assert_eq!(bad.warnings[0].path, "/var/lib/chisel/manifest.wall");
+}

@@ -21,6 +21,8 @@ struct Flavour {
     status: &'static str,
     status_d: Option<&'static str>,
     info: &'static str,
+    /// Chisel's manifest, for Ubuntu images cut without dpkg.
+    chisel: Option<&'static str>,
     kind: PackageType,
     /// purl namespace when there is no os-release.
     default_ns: &'static str,
@@ -31,6 +33,7 @@ const DPKG: Flavour = Flavour {
     status: "/var/lib/dpkg/status",
     status_d: Some("/var/lib/dpkg/status.d/"),
     info: "/var/lib/dpkg/info/",
+    chisel: Some(super::chisel::MANIFEST),
     kind: PackageType::Deb,
     default_ns: "debian",
 };
@@ -41,6 +44,7 @@ const OPKG: Flavour = Flavour {
     status: "/usr/lib/opkg/status",
     status_d: None,
     info: "/usr/lib/opkg/info/",
+    chisel: None,
     kind: PackageType::Opkg,
     default_ns: "openwrt",
 };
@@ -222,11 +226,21 @@ fn deb_purl(kind: PackageType, ns: &str, distro: &str, c: &Coords) -> String {
         .to_string()
 }
 
+/// Which kind of file a stanza came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Origin {
+    Status,
+    StatusD,
+    Chisel,
+}
+
 struct Found {
     path: String,
     layer: usize,
-    from_status_d: bool,
+    origin: Origin,
     entry: DpkgEntry,
+    /// Chisel: the slices installed.
+    slices: Vec<String>,
 }
 
 /// Paths (and layer) of one `info/*.list` or `*.md5sums` file.
@@ -285,6 +299,7 @@ impl Dpkg {
 
 enum Want<'a> {
     Status,
+    Chisel,
     StatusD,
     StatusDSums(&'a str),
     List(&'a str),
@@ -295,6 +310,9 @@ enum Want<'a> {
 fn classify<'a>(f: &Flavour, path: &'a str) -> Option<Want<'a>> {
     if path == f.status {
         return Some(Want::Status);
+    }
+    if f.chisel == Some(path) {
+        return Some(Want::Chisel);
     }
     if let Some(name) = f.status_d.and_then(|d| path.strip_prefix(d)) {
         if name.contains('/') || name.starts_with('.') {
@@ -354,10 +372,10 @@ impl FileVisitor for Dpkg {
         let Some(want) = classify(&flavour, path) else {
             return Ok(());
         };
-        let limit = if matches!(want, Want::Copyright(_)) {
-            license::COPYRIGHT_LIMIT
-        } else {
-            DB_LIMIT
+        let limit = match want {
+            Want::Copyright(_) => license::COPYRIGHT_LIMIT,
+            Want::Chisel => super::chisel::COMPRESSED_LIMIT,
+            _ => DB_LIMIT,
         };
         let bytes = match read_limited(content, limit) {
             Ok(b) => b,
@@ -366,17 +384,50 @@ impl FileVisitor for Dpkg {
                 return Ok(());
             }
         };
+        if matches!(want, Want::Chisel) {
+            match super::chisel::parse_manifest(&bytes) {
+                Ok(packages) => {
+                    for c in packages {
+                        let key = format!("{}:{}", c.name, c.arch);
+                        self.lists.entry(key).or_insert(FileList {
+                            layer: node.layer,
+                            path: path.to_string(),
+                            files: c.files,
+                        });
+                        self.found.push(Found {
+                            path: path.to_string(),
+                            layer: node.layer,
+                            origin: Origin::Chisel,
+                            entry: DpkgEntry {
+                                package: c.name,
+                                version: c.version,
+                                architecture: Some(c.arch).filter(|a| !a.is_empty()),
+                                ..DpkgEntry::default()
+                            },
+                            slices: c.slices,
+                        });
+                    }
+                }
+                Err(e) => self.warn(path, format!("not a Chisel manifest: {e}")),
+            }
+            return Ok(());
+        }
         let text = String::from_utf8_lossy(&bytes);
         match want {
             Want::Status | Want::StatusD => {
-                let from_status_d = matches!(want, Want::StatusD);
+                let origin = if matches!(want, Want::StatusD) {
+                    Origin::StatusD
+                } else {
+                    Origin::Status
+                };
                 match parse_status(&text) {
                     Ok(entries) => {
                         for entry in entries {
                             self.found.push(Found {
                                 path: path.to_string(),
                                 layer: node.layer,
-                                from_status_d,
+                                origin,
+                                slices: Vec::new(),
                                 entry,
                             });
                         }
@@ -426,6 +477,7 @@ impl FileVisitor for Dpkg {
                     self.copyright.insert(pkg.to_string(), l);
                 }
             }
+            Want::Chisel => {}
         }
         Ok(())
     }
@@ -444,10 +496,10 @@ impl Cataloger for Dpkg {
         let mut seen: HashSet<(String, String)> = HashSet::new();
         let found = std::mem::take(&mut self.found);
         let mut order: Vec<&Found> = found.iter().collect();
-        order.sort_by_key(|f| (f.from_status_d, f.path.clone()));
+        order.sort_by_key(|f| (f.origin, f.path.clone()));
         for f in order {
             let e = &f.entry;
-            if e.version.is_empty() || !e.is_installed(f.from_status_d) {
+            if e.version.is_empty() || !e.is_installed(f.origin != Origin::Status) {
                 continue;
             }
             let arch = e.architecture.as_deref();
@@ -484,12 +536,14 @@ impl Cataloger for Dpkg {
             let sums = keys.iter().find_map(|k| self.md5sums.get(k));
             let mut files: Vec<String> = Vec::new();
             let mut own_layer = None;
-            if f.from_status_d {
+            if f.origin == Origin::StatusD {
                 own_layer = Some(f.layer);
             }
             if let Some(l) = list {
                 files.extend(l.files.iter().cloned());
-                p.locations.push(l.path.clone());
+                if !p.locations.contains(&l.path) {
+                    p.locations.push(l.path.clone());
+                }
                 own_layer = own_layer.or(Some(l.layer));
             }
             if let Some(s) = sums {
@@ -523,6 +577,7 @@ impl Cataloger for Dpkg {
             put("priority", e.priority.as_deref());
             put("homepage", e.homepage.as_deref());
             put("multi-arch", e.multi_arch.as_deref());
+            put("chisel-slices", Some(&f.slices.join(" ")));
             put(
                 "description",
                 e.description.as_deref().and_then(|d| d.lines().next()),

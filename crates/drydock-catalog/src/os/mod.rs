@@ -5,6 +5,7 @@ use std::io::Read;
 use crate::{Cataloger, Context, Package};
 
 pub mod apk;
+pub mod chisel;
 pub mod control;
 mod deps;
 pub mod dpkg;
