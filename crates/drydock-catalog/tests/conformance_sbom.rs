@@ -251,9 +251,14 @@ fn conformance_spdx_ids_in_license_list() {
 }
 
 #[test]
-fn drydock_json_and_table() {
+fn conformance_drydock_json_and_table() {
+    let schema_path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/sbom-v1.schema.json");
+    let schema: Value = serde_json::from_slice(&std::fs::read(schema_path).unwrap()).unwrap();
+    let v = jsonschema::options().build(&schema).unwrap();
     for c in catalogs() {
         let doc: Value = serde_json::from_slice(&render(&c, Format::Json)).unwrap();
+        assert_valid(&v, &doc, &c.subject.name);
         assert_eq!(doc["schema"], sbom::json::SCHEMA);
         assert_eq!(doc["packages"].as_array().unwrap().len(), c.packages.len());
         let table = String::from_utf8(render(&c, Format::Table)).unwrap();

@@ -413,3 +413,29 @@ fn conformance_alpine_dependencies_resolve() {
         }
     }
 }
+
+/// drydock's own JSON of real images (with language packages, distroless, Alpine) against its
+/// published schema, which is strict: a field added to the model must be documented there.
+#[test]
+fn drydock_json_matches_its_schema() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/sbom-v1.schema.json");
+    let schema: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let v = jsonschema::options().build(&schema).unwrap();
+    assert!(!v.is_valid(&serde_json::json!({"schema": "drydock.sbom/v1"})));
+    let opts = WriteOptions {
+        created: "2026-01-01T00:00:00Z".into(),
+        tool_version: "test".into(),
+    };
+    for name in ["app", "distroless", "python"] {
+        let (_, c, _) = catalog(name, &Options::default());
+        let mut buf = Vec::new();
+        sbom::write(&c, Format::Json, &opts, &mut buf).unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+        let errors: Vec<String> = v
+            .iter_errors(&doc)
+            .take(5)
+            .map(|e| format!("{e} at {}", e.instance_path))
+            .collect();
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+    }
+}
