@@ -519,3 +519,27 @@ fn chisel_manifest_packages() {
     assert!(bad.packages.is_empty());
     assert_eq!(bad.warnings[0].path, "/var/lib/chisel/manifest.wall");
 }
+
+#[test]
+fn chisel_manifest_mutations_never_panic() {
+    let lines = [
+        r#"{"jsonwall":"1.0","schema":"1.0","count":4}"#,
+        r#"{"kind":"package","name":"a","version":"1","sha256":"aa","arch":"amd64"}"#,
+        r#"{"kind":"path","path":"/a","mode":"0644","slices":["a_x","b_y"]}"#,
+        r#"{"kind":"slice","name":"a_x"}"#,
+    ];
+    let good = zstd::stream::encode_all((lines.join("\n") + "\n").as_bytes(), 3).unwrap();
+    assert_eq!(
+        drydock_catalog::os::chisel::parse_manifest(&good)
+            .unwrap()
+            .len(),
+        1
+    );
+    let mut broken = 0;
+    for m in mutations(&good, 500) {
+        if drydock_catalog::os::chisel::parse_manifest(&m).is_err() {
+            broken += 1;
+        }
+    }
+    assert!(broken > 0);
+}
