@@ -155,6 +155,15 @@ pub fn lint_source(
         ))
     });
     findings.dedup();
+    // BuildKit's generic rejection gives way to a rule that explains the same line as an error.
+    let explained: std::collections::HashSet<usize> = findings
+        .iter()
+        .filter(|f| f.code != rules::buildkit_rejects::RULE.code && f.severity == Severity::Error)
+        .map(|f| f.span.line)
+        .collect();
+    findings.retain(|f| {
+        f.code != rules::buildkit_rejects::RULE.code || !explained.contains(&f.span.line)
+    });
     Ok(findings)
 }
 

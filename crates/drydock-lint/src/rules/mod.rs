@@ -83,6 +83,7 @@ pub mod base_image_latest;
 pub mod base_image_not_digest_pinned;
 pub mod base_image_untagged;
 pub mod build_tools_in_final_stage;
+pub mod buildkit_rejects;
 pub mod cd_in_run;
 pub mod cmd_shell_form;
 pub mod compile_in_single_stage;
@@ -125,6 +126,7 @@ pub mod yarn_cache;
 
 /// Every rule, in code order. Adding a rule means adding its file and one line here.
 pub static RULES: &[Rule] = &[
+    buildkit_rejects::RULE,
     base_image_untagged::RULE,
     base_image_latest::RULE,
     base_image_not_digest_pinned::RULE,
