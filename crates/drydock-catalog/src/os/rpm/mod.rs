@@ -39,44 +39,57 @@ pub enum RpmDbError {
     Unknown,
 }
 
+/// Every header of a database, parsed (or why it could not be).
+pub type Headers = Vec<Result<RpmPackage, header::HeaderError>>;
+
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
 /// Reads every package header out of an rpmdb file, whatever its format (told by its magic).
 /// Headers that cannot be parsed are returned as errors next to the good ones.
-pub fn read_db(bytes: &[u8]) -> Result<Vec<Result<RpmPackage, header::HeaderError>>, RpmDbError> {
-    let blobs: Vec<Vec<u8>> = if bytes.starts_with(b"SQLite format 3\0") {
-        sqlite_blobs(bytes)?
-    } else if ndb::is_ndb(bytes) {
-        ndb::blobs(bytes)?.into_iter().map(<[u8]>::to_vec).collect()
+pub fn read_db(bytes: &[u8]) -> Result<Headers, RpmDbError> {
+    if bytes.starts_with(SQLITE_MAGIC) {
+        let Some((head, rest)) = bytes.split_first_chunk::<100>() else {
+            return Err(RpmDbError::Sqlite("shorter than its header".into()));
+        };
+        return sqlite_packages(*head, &mut &rest[..], bytes.len());
+    }
+    let blobs: Vec<&[u8]> = if ndb::is_ndb(bytes) {
+        ndb::blobs(bytes)?
     } else if bdb::is_bdb(bytes) {
-        bdb::values(bytes)?
+        return Ok(bdb::values(bytes)?
+            .iter()
+            .map(|b| header::parse(b))
+            .collect());
     } else {
         return Err(RpmDbError::Unknown);
     };
     Ok(blobs.iter().map(|b| header::parse(b)).collect())
 }
 
-/// Loads the database into an in-memory SQLite (nothing is written to disk) and reads the blobs.
-fn sqlite_blobs(bytes: &[u8]) -> Result<Vec<Vec<u8>>, RpmDbError> {
+/// Streams a SQLite database of `size` bytes (its first 100 in `head`) into an in-memory SQLite
+/// (nothing is written to disk, and the file is not held twice) and parses each row's blob.
+fn sqlite_packages(
+    mut head: [u8; 100],
+    rest: &mut dyn Read,
+    size: usize,
+) -> Result<Headers, RpmDbError> {
     let e = |x: rusqlite::Error| RpmDbError::Sqlite(x.to_string());
-    if bytes.len() < 100 {
-        return Err(RpmDbError::Sqlite("shorter than its header".into()));
-    }
     // A WAL-mode file (format bytes 2) cannot be opened in memory; as a legacy file it reads the same.
-    let mut head = [0u8; 100];
-    head.copy_from_slice(&bytes[..100]);
-    if head[18] == 2 {
-        head[18] = 1;
+    for b in &mut head[18..20] {
+        if *b == 2 {
+            *b = 1;
+        }
     }
-    if head[19] == 2 {
-        head[19] = 1;
-    }
-    let reader = (&head[..]).chain(&bytes[100..]);
+    let reader = (&head[..]).chain(rest);
     let mut conn = rusqlite::Connection::open_in_memory().map_err(e)?;
-    conn.deserialize_read_exact(rusqlite::MAIN_DB, reader, bytes.len(), true)
+    conn.deserialize_read_exact(rusqlite::MAIN_DB, reader, size, true)
         .map_err(e)?;
     let mut stmt = conn
         .prepare("SELECT blob FROM Packages ORDER BY hnum")
         .map_err(e)?;
-    let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0)).map_err(e)?;
+    let rows = stmt
+        .query_map([], |r| Ok(header::parse(r.get_ref(0)?.as_blob()?)))
+        .map_err(e)?;
     rows.collect::<Result<Vec<_>, _>>().map_err(e)
 }
 
@@ -139,7 +152,30 @@ pub fn purl(os: Option<&OsRelease>, p: &RpmPackage) -> String {
 struct Found {
     path: String,
     layer: usize,
-    parsed: Result<Vec<Result<RpmPackage, header::HeaderError>>, String>,
+    parsed: Result<Headers, String>,
+}
+
+/// Reads one database file as the walk offers it: a SQLite one streams straight into SQLite, the
+/// others are read whole (their formats need random access).
+fn read_one(content: &mut dyn Read, size: u64) -> Result<Headers, String> {
+    let mut head = [0u8; 100];
+    let mut n = 0;
+    while n < head.len() {
+        match content.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(format!("cannot read: {e}")),
+        }
+    }
+    if n == head.len() && head.starts_with(SQLITE_MAGIC) && (100..=DB_LIMIT).contains(&size) {
+        return sqlite_packages(head, content, size as usize).map_err(|e| e.to_string());
+    }
+    let mut bytes = head[..n].to_vec();
+    let rest = read_limited(content, DB_LIMIT.saturating_sub(n as u64))
+        .map_err(|_| format!("larger than the {} MiB limit", DB_LIMIT >> 20))?;
+    bytes.extend_from_slice(&rest);
+    read_db(&bytes).map_err(|e| e.to_string())
 }
 
 /// The rpm cataloger.
@@ -173,8 +209,7 @@ impl FileVisitor for Rpm {
     }
 
     fn visit(&mut self, path: &str, node: &Node, content: &mut dyn Read) -> std::io::Result<()> {
-        let parsed =
-            read_limited(content, DB_LIMIT).and_then(|b| read_db(&b).map_err(|e| e.to_string()));
+        let parsed = read_one(content, node.size);
         self.found.push(Found {
             path: path.to_string(),
             layer: node.layer,
