@@ -129,6 +129,33 @@ pub(crate) struct Resolved {
     pub descriptor_annotations: std::collections::BTreeMap<String, String>,
 }
 
+impl Resolved {
+    /// The image a source opened: what resolution found, plus where it came from.
+    pub(crate) fn into_image(
+        self,
+        spec: &str,
+        source: SourceKind,
+        reference: Option<Reference>,
+        local_name: Option<String>,
+        store: Box<dyn BlobStore>,
+    ) -> Image {
+        Image {
+            spec: spec.to_string(),
+            source,
+            reference,
+            local_name,
+            index_digest: self.index_digest,
+            index_platforms: self.index_platforms,
+            manifest_digest: Some(self.manifest_digest),
+            manifest: self.manifest,
+            config_digest: self.config_digest,
+            config: self.config,
+            descriptor_annotations: self.descriptor_annotations,
+            store,
+        }
+    }
+}
+
 /// Indexes nested deeper than this are refused (they would be a loop or an attack).
 const MAX_INDEX_DEPTH: usize = 4;
 

@@ -43,7 +43,7 @@ fn main() -> ExitCode {
 
 /// Errors are one line: newlines inside messages (from files or servers) are folded.
 /// Control characters (from a hostile registry or file) are shown as `?` so they cannot drive the terminal.
-fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
@@ -61,7 +61,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 /// The error and its causes, leaving out causes whose text the message already carries (library
 /// errors often embed their source).
-fn chain(e: &anyhow::Error) -> String {
+pub(crate) fn chain(e: &anyhow::Error) -> String {
     let mut msg = String::new();
     for cause in e.chain() {
         let text = cause.to_string();

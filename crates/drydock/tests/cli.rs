@@ -386,3 +386,35 @@ fn images_sbom_marks_base_packages_from_registry_annotations() {
     };
     assert_eq!(flags(&bom), flags(&local));
 }
+
+#[test]
+fn lint_many_files_reports_each_error_and_still_lints_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.Dockerfile");
+    let good = dir.path().join("good.Dockerfile");
+    std::fs::write(&bad, "FROM alpine:3\nENV PATH\n").unwrap();
+    std::fs::write(&good, "FROM alpine:3\nUSER root\n").unwrap();
+    let out = drydock(&[
+        "lint",
+        "--format",
+        "json",
+        &bad.display().to_string(),
+        &good.display().to_string(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unparsable file makes the run an error"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("bad.Dockerfile:2"), "{stderr}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = v["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["file"].as_str().unwrap().ends_with("good.Dockerfile"))
+    );
+}

@@ -151,20 +151,7 @@ pub(crate) fn open_layout<F: Files + 'static>(
     let store = LayoutStore { files };
     let (root, local_name) = root_of(&store, tag)?;
     let resolved = image::resolve(&store, root, &store.files.describe(), opts)?;
-    Ok(Image {
-        spec: spec.to_string(),
-        source: kind,
-        reference: None,
-        local_name,
-        index_digest: resolved.index_digest,
-        index_platforms: resolved.index_platforms,
-        manifest_digest: Some(resolved.manifest_digest),
-        manifest: resolved.manifest,
-        config_digest: resolved.config_digest,
-        config: resolved.config,
-        descriptor_annotations: resolved.descriptor_annotations,
-        store: Box::new(store),
-    })
+    Ok(resolved.into_image(spec, kind, None, local_name, Box::new(store)))
 }
 
 pub(crate) fn list_platforms<F: Files>(

@@ -38,34 +38,25 @@ pub fn run(a: &LintArgs) -> Result<u8> {
     let mut all = Vec::new();
     let mut texts: Vec<(String, String)> = Vec::new();
     let mut threshold: Option<Severity> = None;
+    // A file that cannot be read or parsed is reported on its own line and the others are still
+    // linted; any such error makes the exit code 2.
+    let mut failed = false;
     for file in &a.files {
-        let (label, text, dir_for_config) = if file == "-" {
-            let mut s = String::new();
-            std::io::stdin()
-                .read_to_string(&mut s)
-                .context("reading standard input")?;
-            (
-                "-".to_string(),
-                s,
-                std::env::current_dir()?.join("Dockerfile"),
-            )
-        } else {
-            let bytes = std::fs::read(file).with_context(|| format!("reading {file}"))?;
-            (
-                file.clone(),
-                String::from_utf8_lossy(&bytes).into_owned(),
-                Path::new(file).to_path_buf(),
-            )
-        };
-        let config = Config::discover(a.config.as_deref(), &dir_for_config)?;
-        let t = match &a.failure_threshold {
-            Some(s) => parse_severity(s)?,
-            None => config.failure_threshold,
-        };
-        threshold = Some(threshold.map_or(t, |old: Severity| old.min(t)));
-        let findings = drydock_lint::lint_source(&label, &text, &config, &resolver)?;
-        all.extend(findings);
-        texts.push((label, text));
+        match lint_one(a, file, &resolver) {
+            Ok((label, text, findings, t)) => {
+                threshold = Some(threshold.map_or(t, |old: Severity| old.min(t)));
+                all.extend(findings);
+                texts.push((label, text));
+            }
+            Err(e) => {
+                failed = true;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "drydock: error: {}",
+                    crate::one_line(&crate::chain(&e))
+                );
+            }
+        }
     }
     let sources: Vec<(&str, &str)> = texts
         .iter()
@@ -74,8 +65,44 @@ pub fn run(a: &LintArgs) -> Result<u8> {
     let mut out = std::io::stdout().lock();
     output::write(format, &all, &sources, &mut out)?;
     out.flush()?;
+    if failed {
+        return Ok(2);
+    }
     let threshold = threshold.unwrap_or(Config::default().failure_threshold);
     Ok(drydock_lint::exit_code(&all, threshold) as u8)
+}
+
+/// Reads, configures and lints one file: its label, text, findings and failure threshold.
+fn lint_one(
+    a: &LintArgs,
+    file: &str,
+    resolver: &dyn BaseResolver,
+) -> Result<(String, String, Vec<drydock_lint::Finding>, Severity)> {
+    let (label, text, dir_for_config) = if file == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("reading standard input")?;
+        (
+            "-".to_string(),
+            s,
+            std::env::current_dir()?.join("Dockerfile"),
+        )
+    } else {
+        let bytes = std::fs::read(file).with_context(|| format!("reading {file}"))?;
+        (
+            file.to_string(),
+            String::from_utf8_lossy(&bytes).into_owned(),
+            Path::new(file).to_path_buf(),
+        )
+    };
+    let config = Config::discover(a.config.as_deref(), &dir_for_config)?;
+    let threshold = match &a.failure_threshold {
+        Some(s) => parse_severity(s)?,
+        None => config.failure_threshold,
+    };
+    let findings = drydock_lint::lint_source(&label, &text, &config, resolver)?;
+    Ok((label, text, findings, threshold))
 }
 
 fn parse_severity(s: &str) -> Result<Severity> {

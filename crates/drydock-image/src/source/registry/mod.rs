@@ -36,20 +36,13 @@ pub(crate) fn open(reference: &Reference, spec: &str, opts: &OpenOptions) -> Res
     let store = RegistryStore::new(reference, opts);
     let root = store.root_manifest()?;
     let resolved = image::resolve(&store, root, &reference.to_string(), opts)?;
-    Ok(Image {
-        spec: spec.to_string(),
-        source: SourceKind::Registry,
-        reference: Some(reference.clone()),
-        local_name: None,
-        index_digest: resolved.index_digest,
-        index_platforms: resolved.index_platforms,
-        manifest_digest: Some(resolved.manifest_digest),
-        manifest: resolved.manifest,
-        config_digest: resolved.config_digest,
-        config: resolved.config,
-        descriptor_annotations: resolved.descriptor_annotations,
-        store: Box::new(store),
-    })
+    Ok(resolved.into_image(
+        spec,
+        SourceKind::Registry,
+        Some(reference.clone()),
+        None,
+        Box::new(store),
+    ))
 }
 
 pub(crate) fn list_platforms(
