@@ -1,76 +1,16 @@
 //! Third-party package-database test vectors (osv-scalibr, Syft, go-rpmdb) read by path from the
 //! shared conformance folder, compared field by field with their expected results.
 
-use std::path::PathBuf;
-
 use drydock_catalog::os::{apk, dpkg, rpm};
-use drydock_catalog::{Catalog, Options, Package, PackageType, catalog_with, os};
-use drydock_image::{FileTree, Kind, Node};
+use drydock_catalog::{Catalog, Options, Package, PackageType, os};
 use serde_json::Value;
 
-fn shared() -> PathBuf {
-    let dir = std::env::var_os("DRYDOCK_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    let pkgdb = dir.join("conformance/pkgdb");
-    assert!(
-        pkgdb.is_dir(),
-        "conformance data missing: {} (set DRYDOCK_SHARED to the shared folder)",
-        pkgdb.display()
-    );
-    pkgdb
-}
+mod common;
 
-fn json(rel: &str) -> Value {
-    let p = shared().join(rel);
-    serde_json::from_slice(&std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
-        .unwrap()
-}
+use common::{json, pkgdb, read};
 
-fn read(rel: &str) -> Vec<u8> {
-    let p = shared().join(rel);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-/// Runs the OS catalogers over an in-memory file system of `(image path, content)` pairs.
 fn catalog(files: &[(&str, Vec<u8>)]) -> Catalog {
-    let nodes: Vec<(String, Node)> = files
-        .iter()
-        .map(|(p, c)| {
-            (
-                p.to_string(),
-                Node {
-                    kind: Kind::File,
-                    mode: 0o644,
-                    uid: 0,
-                    gid: 0,
-                    size: c.len() as u64,
-                    mtime: 0,
-                    layer: 0,
-                    link: None,
-                },
-            )
-        })
-        .collect();
-    let (c, _) = catalog_with(
-        os::catalogers(),
-        &Options::default(),
-        Vec::new(),
-        &mut [],
-        |visitors| {
-            for (path, node) in &nodes {
-                let content = &files.iter().find(|(p, _)| p == path).unwrap().1;
-                for v in visitors.iter_mut() {
-                    if v.wants(path, node) {
-                        v.visit(path, node, &mut content.as_slice()).unwrap();
-                    }
-                }
-            }
-            Ok(FileTree::from_nodes(nodes.clone()))
-        },
-    )
-    .unwrap();
-    c
+    common::catalog_files(os::catalogers(), files, 0o644, 0)
 }
 
 fn s(v: &Value) -> Option<String> {
@@ -367,7 +307,7 @@ fn conformance_gorpmdb_single_packages() {
     let mut ran = 0;
     for case in exp["TestRpmDB_Package"].as_array().unwrap() {
         let file = case["file"].as_str().unwrap();
-        let path = shared().join("go-rpmdb").join(file);
+        let path = pkgdb().join("go-rpmdb").join(file);
         if !path.exists() {
             continue; // SOURCE.md: only the sqlite and libuuid fixtures are included.
         }
@@ -589,7 +529,7 @@ fn conformance_syft_purls() {
 /// but do give the file list), catalogued from the directory as a root file system.
 #[test]
 fn conformance_syft_distroless_rootfs() {
-    let root = shared().join("syft/debian/testdata/image-distroless-deb");
+    let root = pkgdb().join("syft/debian/testdata/image-distroless-deb");
     let (cat, _) = drydock_catalog::catalog_dir(&root, &Options::default(), &mut []).unwrap();
     let debs: Vec<&Package> = cat
         .packages
@@ -609,7 +549,7 @@ fn conformance_syft_distroless_rootfs() {
     assert_eq!(debs[0].files, want);
     assert_eq!(debs[0].layer, Some(0));
     // The full mini rootfs with copyright: its license names come from the DEP-5 file.
-    let root = shared().join("syft/debian/testdata/image-dpkg");
+    let root = pkgdb().join("syft/debian/testdata/image-dpkg");
     let (cat, _) = drydock_catalog::catalog_dir(&root, &Options::default(), &mut []).unwrap();
     let pam = cat
         .packages

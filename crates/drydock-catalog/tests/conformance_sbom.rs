@@ -252,8 +252,8 @@ fn conformance_spdx_ids_in_license_list() {
 
 #[test]
 fn conformance_drydock_json_and_table() {
-    let schema_path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/schemas/sbom-v1.schema.json");
+    let schema_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/schemas/sbom-v1.schema.json");
     let schema: Value = serde_json::from_slice(&std::fs::read(schema_path).unwrap()).unwrap();
     let v = jsonschema::options().build(&schema).unwrap();
     for c in catalogs() {

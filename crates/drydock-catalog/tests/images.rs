@@ -418,7 +418,8 @@ fn conformance_alpine_dependencies_resolve() {
 /// published schema, which is strict: a field added to the model must be documented there.
 #[test]
 fn drydock_json_matches_its_schema() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/schemas/sbom-v1.schema.json");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/schemas/sbom-v1.schema.json");
     let schema: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     let v = jsonschema::options().build(&schema).unwrap();
     assert!(!v.is_valid(&serde_json::json!({"schema": "drydock.sbom/v1"})));

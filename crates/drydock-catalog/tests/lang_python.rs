@@ -2,65 +2,17 @@
 //! by path from the shared conformance folder), and against the virtualenv in the `app` test image.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 use drydock_catalog::lang::python;
-use drydock_catalog::{Catalog, Options, PackageType, catalog_with, lang};
-use drydock_image::{FileTree, Kind, Node};
+use drydock_catalog::{Catalog, PackageType, lang};
 use serde_json::Value;
 
-fn pkgdb() -> PathBuf {
-    let dir = std::env::var_os("DRYDOCK_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    let pkgdb = dir.join("conformance/pkgdb");
-    assert!(
-        pkgdb.is_dir(),
-        "conformance data missing: {} (set DRYDOCK_SHARED to the shared folder)",
-        pkgdb.display()
-    );
-    pkgdb
-}
+mod common;
 
-fn read(rel: &str) -> Vec<u8> {
-    let p = pkgdb().join(rel);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
+use common::read;
 
-/// Runs the language catalogers over `(image path, content)` pairs, each offered as a regular
-/// file in layer 0, the way the layer walk offers them.
 fn catalog(files: &[(&str, Vec<u8>)]) -> Catalog {
-    let node = |size: usize| Node {
-        kind: Kind::File,
-        mode: 0o644,
-        uid: 0,
-        gid: 0,
-        size: size as u64,
-        mtime: 0,
-        layer: 0,
-        link: None,
-    };
-    let (c, _) = catalog_with(
-        lang::catalogers(),
-        &Options::default(),
-        Vec::new(),
-        &mut [],
-        |visitors| {
-            for (path, content) in files {
-                for v in visitors.iter_mut() {
-                    if v.wants(path, &node(content.len())) {
-                        v.visit(path, &node(content.len()), &mut content.as_slice())
-                            .unwrap();
-                    }
-                }
-            }
-            Ok(FileTree::from_nodes(
-                files.iter().map(|(p, c)| (p.to_string(), node(c.len()))),
-            ))
-        },
-    )
-    .unwrap();
-    c
+    common::catalog_files(lang::catalogers(), files, 0o644, 0)
 }
 
 /// Where each scalibr fixture would sit in an image, by the kind of file its case names.

@@ -8,53 +8,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use drydock_catalog::{Catalog, Options, PackageType, catalog_with, lang};
-use drydock_image::{FileTree, Kind, Node};
+use drydock_catalog::{Catalog, PackageType, lang};
+
+mod common;
+
+use common::{scratch, write};
 
 fn catalog(files: &[(&str, Vec<u8>)]) -> Catalog {
-    let node = |size: usize| Node {
-        kind: Kind::File,
-        mode: 0o755,
-        uid: 0,
-        gid: 0,
-        size: size as u64,
-        mtime: 0,
-        layer: 0,
-        link: None,
-    };
-    let (c, _) = catalog_with(
-        lang::catalogers(),
-        &Options::default(),
-        Vec::new(),
-        &mut [],
-        |visitors| {
-            for (path, content) in files {
-                for v in visitors.iter_mut() {
-                    if v.wants(path, &node(content.len())) {
-                        v.visit(path, &node(content.len()), &mut content.as_slice())
-                            .unwrap();
-                    }
-                }
-            }
-            Ok(FileTree::from_nodes(
-                files.iter().map(|(p, c)| (p.to_string(), node(c.len()))),
-            ))
-        },
-    )
-    .unwrap();
-    c
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("drydock-lang-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn write(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
+    common::catalog_files(lang::catalogers(), files, 0o755, 0)
 }
 
 fn purls(c: &Catalog) -> Vec<&str> {
