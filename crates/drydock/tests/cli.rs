@@ -418,3 +418,45 @@ fn lint_many_files_reports_each_error_and_still_lints_the_rest() {
             .all(|f| f["file"].as_str().unwrap().ends_with("good.Dockerfile"))
     );
 }
+
+/// `--resolve` reads a base image from its registry: the real distroless image, pushed to a real
+/// registry, has no shell and runs as 65532, and the findings say so, naming the image as the source.
+#[test]
+fn images_lint_resolve_reads_bases_from_the_registry() {
+    use drydock_testkit::registry::{Format, Registry};
+    let reg = Registry::start();
+    reg.push_layout(&images::layout("distroless"), "t/distroless:1", Format::Oci);
+    let dir = tempfile::tempdir().unwrap();
+    let dockerfile = dir.path().join("Dockerfile");
+    let base = reg.reference("t/distroless:1");
+    std::fs::write(
+        &dockerfile,
+        format!("FROM {base}\nCMD run-server --port 8080\n"),
+    )
+    .unwrap();
+    let path = dockerfile.display().to_string();
+    let out = drydock(&["lint", "--format", "json", "--resolve", "--no-cache", &path]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = v["findings"].as_array().unwrap();
+    let shell = findings
+        .iter()
+        .find(|f| f["name"] == "shell-form-without-shell")
+        .unwrap_or_else(|| panic!("{v}"));
+    assert!(
+        shell.to_string().contains(&format!("docker://{base}")),
+        "{shell}"
+    );
+    // The image's own user (65532) is not root: no root finding.
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["name"] != "final-stage-runs-as-root"),
+        "{v}"
+    );
+}
