@@ -29,21 +29,25 @@ crate::rules::declare_rule! {
 }
 
 fn check(ctx: &Ctx<'_>, out: &mut Sink) {
-    let mut groups: Vec<(Option<usize>, usize)> = Vec::new();
-    for ins in &ctx.df.instructions {
-        if ins.kind != InstructionKind::Cmd {
-            continue;
-        }
-        match groups.iter_mut().find(|(s, _)| *s == ins.stage) {
-            Some((_, n)) => {
-                *n += 1;
-                out.emit(
-                    &RULE,
-                    ins.span,
-                    "more than one CMD in this stage: only the last one takes effect",
-                );
-            }
-            None => groups.push((ins.stage, 1)),
+    report_repeats(ctx, out, &RULE, InstructionKind::Cmd, "CMD");
+}
+
+/// Reports every `kind` instruction after the first in its stage (shared with `multiple-entrypoint`).
+pub(crate) fn report_repeats(
+    ctx: &Ctx<'_>,
+    out: &mut Sink,
+    rule: &crate::rules::Rule,
+    kind: InstructionKind,
+    keyword: &str,
+) {
+    let mut seen = std::collections::HashSet::new();
+    for ins in ctx.df.instructions.iter().filter(|i| i.kind == kind) {
+        if !seen.insert(ins.stage) {
+            out.emit(
+                rule,
+                ins.span,
+                format!("more than one {keyword} in this stage: only the last one takes effect"),
+            );
         }
     }
 }

@@ -29,23 +29,7 @@ crate::rules::declare_rule! {
 }
 
 fn check(ctx: &Ctx<'_>, out: &mut Sink) {
-    let mut groups: Vec<(Option<usize>, usize)> = Vec::new();
-    for ins in &ctx.df.instructions {
-        if ins.kind != InstructionKind::Entrypoint {
-            continue;
-        }
-        match groups.iter_mut().find(|(s, _)| *s == ins.stage) {
-            Some((_, n)) => {
-                *n += 1;
-                out.emit(
-                    &RULE,
-                    ins.span,
-                    "more than one ENTRYPOINT in this stage: only the last one takes effect",
-                );
-            }
-            None => groups.push((ins.stage, 1)),
-        }
-    }
+    super::multiple_cmd::report_repeats(ctx, out, &RULE, InstructionKind::Entrypoint, "ENTRYPOINT");
 }
 
 #[cfg(test)]
