@@ -19,20 +19,25 @@ pub(crate) struct GroupEntry {
     pub gid: u64,
 }
 
+/// The fields of each entry of a colon-separated database (`/etc/passwd`, `/etc/group`); blank lines,
+/// comments and NIS compat lines (`+`/`-`) are not entries.
+fn colon_records(text: &str) -> impl Iterator<Item = Vec<&str>> {
+    text.lines()
+        .map(|line| line.trim_end_matches('\r'))
+        .filter(|line| {
+            !(line.trim().is_empty()
+                || line.starts_with('#')
+                || line.starts_with('+')
+                || line.starts_with('-'))
+        })
+        .map(|line| line.split(':').collect())
+}
+
 /// Parses passwd text; malformed lines are skipped and counted.
 pub(crate) fn parse_passwd(text: &str) -> (Vec<PasswdEntry>, usize) {
     let mut bad = 0;
     let mut out = Vec::new();
-    for line in text.lines() {
-        let line = line.trim_end_matches('\r');
-        if line.trim().is_empty()
-            || line.starts_with('#')
-            || line.starts_with('+')
-            || line.starts_with('-')
-        {
-            continue;
-        }
-        let f: Vec<&str> = line.split(':').collect();
+    for f in colon_records(text) {
         let parsed = (f.len() == 7 && !f[0].is_empty())
             .then(|| Some((f[2].parse::<u64>().ok()?, f[3].parse::<u64>().ok()?)))
             .flatten();
@@ -54,16 +59,7 @@ pub(crate) fn parse_passwd(text: &str) -> (Vec<PasswdEntry>, usize) {
 pub(crate) fn parse_group(text: &str) -> (Vec<GroupEntry>, usize) {
     let mut bad = 0;
     let mut out = Vec::new();
-    for line in text.lines() {
-        let line = line.trim_end_matches('\r');
-        if line.trim().is_empty()
-            || line.starts_with('#')
-            || line.starts_with('+')
-            || line.starts_with('-')
-        {
-            continue;
-        }
-        let f: Vec<&str> = line.split(':').collect();
+    for f in colon_records(text) {
         match (f.len() == 4 && !f[0].is_empty())
             .then(|| f[2].parse::<u64>().ok())
             .flatten()
