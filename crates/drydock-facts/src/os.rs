@@ -143,7 +143,7 @@ struct Row {
 }
 
 const DEBIAN: &str =
-    "Debian security team and Debian LTS (wiki.debian.org/DebianReleases, wiki.debian.org/LTS)";
+    "Debian security team and Debian LTS (the Debian wiki's DebianReleases and LTS pages)";
 const UBUNTU: &str =
     "Canonical release cycle, end of standard support (ubuntu.com/about/release-cycle)";
 const ALPINE: &str = "Alpine Linux releases page (alpinelinux.org/releases)";
