@@ -37,7 +37,7 @@ impl Libc {
 /// `binaries` = every executable in the config's `PATH` directories plus their absolute paths (a complete
 /// list, so `Some`); `python` from `/usr/{local/,}lib/pythonX.Y`; `node` from the `node` binary's
 /// package or headers; `package_manager` from which of apt/apk/dnf/microdnf/yum exist (`Some("")` if
-/// none); `source` = e.g. `image oci:/path@sha256:…`. Start from `BaseFacts::default()`, which means
+/// none); `os` = the config's `os`; `source` = e.g. `image oci:/path@sha256:…`. Start from `BaseFacts::default()`, which means
 /// "nothing known except that the default user is as given".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaseFacts {
@@ -61,6 +61,8 @@ pub struct BaseFacts {
     pub binaries: Option<BTreeSet<String>>,
     /// Executables known to be absent even though `binaries` is not a complete list.
     pub absent: BTreeSet<String>,
+    /// The operating system the image is built for (`linux`, `windows`), from the config's `os`.
+    pub os: Option<String>,
     /// Where these facts came from, e.g. `bundled table: gcr.io/distroless/*` or `image oci:/p@sha256:…`.
     pub source: String,
 }
@@ -78,6 +80,7 @@ impl Default for BaseFacts {
             entrypoint: None,
             binaries: None,
             absent: BTreeSet::new(),
+            os: None,
             source: String::new(),
         }
     }
@@ -206,7 +209,17 @@ fn leading_number(v: &str) -> Option<String> {
 }
 
 fn facts(source: &str) -> BaseFacts {
-    BaseFacts::new(format!("bundled table: {source}"))
+    let mut f = BaseFacts::new(format!("bundled table: {source}"));
+    f.os = Some("linux".into());
+    f
+}
+
+/// A Windows image: no POSIX shell facts, default shell `cmd /S /C`, user not known.
+fn windows(source: &str) -> BaseFacts {
+    let mut f = BaseFacts::new(format!("bundled table: {source}"));
+    f.os = Some("windows".into());
+    f.user_known = false;
+    f
 }
 
 /// A Debian/Ubuntu or Alpine flavoured official image, judged by its tag's variant suffix.
@@ -220,8 +233,7 @@ fn distro_variant(tag: &str, source: &str) -> BaseFacts {
         f.libc = Some(Libc::Glibc);
         f.package_manager = Some("microdnf".into());
     } else if tag.contains("windowsservercore") || tag.contains("nanoserver") {
-        f.shell = None;
-        f.user_known = false;
+        f = windows(source);
     } else {
         f.libc = Some(Libc::Glibc);
         f.package_manager = Some("apt".into());
@@ -255,6 +267,9 @@ impl BaseResolver for BundledResolver {
         }
         if let Some(img) = name.strip_prefix("cgr.dev/chainguard/") {
             return Some(chainguard(img, &tag));
+        }
+        if name.starts_with("mcr.microsoft.com/windows") {
+            return Some(windows("mcr.microsoft.com/windows*"));
         }
         let last = name.rsplit('/').next().unwrap_or(&name).to_string();
         if name.contains("ubi8") || name.contains("ubi9") || name.contains("ubi10") {
