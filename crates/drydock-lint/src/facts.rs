@@ -37,7 +37,7 @@ impl Libc {
 /// `binaries` = every executable in the config's `PATH` directories plus their absolute paths (a complete
 /// list, so `Some`); `python` from `/usr/{local/,}lib/pythonX.Y`; `node` from the `node` binary's
 /// package or headers; `package_manager` from which of apt/apk/dnf/microdnf/yum exist (`Some("")` if
-/// none); `os` = the config's `os`; `source` = e.g. `image oci:/path@sha256:…`. Start from `BaseFacts::default()`, which means
+/// none); `healthcheck` = whether the config has a `Healthcheck`; `os` = the config's `os`; `source` = e.g. `image oci:/path@sha256:…`. Start from `BaseFacts::default()`, which means
 /// "nothing known except that the default user is as given".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaseFacts {
@@ -61,6 +61,8 @@ pub struct BaseFacts {
     pub binaries: Option<BTreeSet<String>>,
     /// Executables known to be absent even though `binaries` is not a complete list.
     pub absent: BTreeSet<String>,
+    /// Whether the image config sets a HEALTHCHECK (`HEALTHCHECK NONE` included: it is a decision too).
+    pub healthcheck: Option<bool>,
     /// The operating system the image is built for (`linux`, `windows`), from the config's `os`.
     pub os: Option<String>,
     /// Where these facts came from, e.g. `bundled table: gcr.io/distroless/*` or `image oci:/p@sha256:…`.
@@ -80,6 +82,7 @@ impl Default for BaseFacts {
             entrypoint: None,
             binaries: None,
             absent: BTreeSet::new(),
+            healthcheck: None,
             os: None,
             source: String::new(),
         }
@@ -211,6 +214,8 @@ fn leading_number(v: &str) -> Option<String> {
 fn facts(source: &str) -> BaseFacts {
     let mut f = BaseFacts::new(format!("bundled table: {source}"));
     f.os = Some("linux".into());
+    // None of the images in the table sets a HEALTHCHECK in its config.
+    f.healthcheck = Some(false);
     f
 }
 

@@ -236,6 +236,7 @@ fn facts_of(source: &str, opts: &drydock_image::OpenOptions) -> Result<BaseFacts
         ),
         binaries: Some(binaries),
         absent: BTreeSet::new(),
+        healthcheck: Some(image.config.config.healthcheck.is_some()),
         os: Some(image.config.os.clone()).filter(|o| !o.is_empty()),
         source: format!(
             "image {source}@{}",
