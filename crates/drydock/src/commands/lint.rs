@@ -236,6 +236,14 @@ fn facts_of(source: &str, opts: &drydock_image::OpenOptions) -> Result<BaseFacts
         ),
         binaries: Some(binaries),
         absent: BTreeSet::new(),
+        build_tools: Some(
+            report
+                .risk
+                .build_tools
+                .iter()
+                .map(|t| t.name.clone())
+                .collect(),
+        ),
         healthcheck: Some(image.config.config.healthcheck.is_some()),
         os: Some(image.config.os.clone()).filter(|o| !o.is_empty()),
         source: format!(
