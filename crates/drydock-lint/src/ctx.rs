@@ -777,14 +777,29 @@ pub fn cache_mount_covers(ins: &Instruction, targets: &[&str]) -> bool {
     })
 }
 
-/// True if a command is `rm` naming a path that starts with one of `prefixes`.
+/// True if a command removes a path that starts with one of `prefixes`: `rm` naming it, or `find`
+/// searching under it with `-delete` or `-exec rm` (`find /var/lib/apt/lists -type f -delete`).
 pub fn removes_path(cmd: &Command, prefixes: &[&str]) -> bool {
-    cmd.program() == Some("rm")
-        && cmd
-            .argv()
-            .iter()
-            .skip(1)
-            .any(|a| prefixes.iter().any(|p| a.starts_with(p)))
+    let argv = cmd.argv();
+    let under = |a: &String| prefixes.iter().any(|p| a.starts_with(p));
+    match cmd.program() {
+        Some("rm") => argv.iter().skip(1).any(under),
+        Some("find") => {
+            // Starting points come after `-H`/`-L`/`-P` and before the first test or action.
+            let mut roots = argv
+                .iter()
+                .skip(1)
+                .skip_while(|a| matches!(a.as_str(), "-H" | "-L" | "-P"))
+                .take_while(|a| !a.starts_with('-') && *a != "(" && *a != "!");
+            let deletes = argv.iter().any(|a| a == "-delete")
+                || argv.windows(2).any(|w| {
+                    matches!(w[0].as_str(), "-exec" | "-execdir")
+                        && w[1].rsplit('/').next() == Some("rm")
+                });
+            deletes && roots.any(under)
+        }
+        _ => false,
+    }
 }
 
 impl Ctx<'_> {
