@@ -5,7 +5,7 @@ use drydock_dockerfile::ast::InstructionKind;
 crate::rules::declare_rule! {
     /// ## What it does
     /// Flags compilers and build dependencies in the final image (the last stage and the stages it is
-    /// built `FROM`):
+    /// built `FROM`), whether the base brings them or a RUN installs them.
     ///
     /// - brought by the base image: a toolchain image (`golang`, `rust`, `gcc`, `maven`, a JDK, the .NET
     ///   SDK…) or a "full" official image built on `buildpack-deps` (`python:3.12`, `node:20`, not their

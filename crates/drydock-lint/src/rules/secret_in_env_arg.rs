@@ -4,8 +4,10 @@ use drydock_dockerfile::ast::{Args, InstructionKind};
 crate::rules::declare_rule! {
     /// ## What it does
     /// Flags `ENV` and `ARG` whose name says it holds a secret: `PASSWORD`, `PASSWD`, `SECRET`, `TOKEN`,
-    /// `API_KEY`, `APIKEY`, `PRIVATE_KEY`, `ACCESS_KEY`, `CREDENTIALS`, `AUTH_KEY`. Not reported:
+    /// `API_KEY`, `APIKEY`, `PRIVATE_KEY`, `ACCESS_KEY`, `CREDENTIALS`, `AUTH_KEY`, unless the name points
+    /// at a secret or is a switch about one.
     ///
+    /// Not reported:
     /// - names that point at a secret instead of holding it (`*_FILE` such as `DB_PASSWORD_FILE` or
     ///   `GITHUB_TOKEN_FILE`, `*_PATH`, `*_DIR`, `*_URL`…);
     /// - switches about a secret, whose name has a word such as `ALLOW`, `RANDOM`, `EMPTY`, `SKIP`,

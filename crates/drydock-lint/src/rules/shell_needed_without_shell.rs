@@ -5,7 +5,7 @@ crate::rules::declare_rule! {
     /// ## What it does
     /// Reports every instruction that needs a shell the stage does not have: shell-form `RUN`, `CMD`,
     /// `ENTRYPOINT` and `HEALTHCHECK CMD`. The shell is the stage's effective `SHELL` (set earlier in the
-    /// stage or inherited from the stage it is built `FROM`), else `/bin/sh`:
+    /// stage or inherited from the stage it is built `FROM`), else `/bin/sh`.
     ///
     /// - with no `SHELL`, a base without `/bin/sh` (scratch, distroless without `:debug`, Chainguard
     ///   without `-dev`) is reported, unless the stage copies a shell in;
