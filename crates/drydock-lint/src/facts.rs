@@ -254,11 +254,13 @@ fn official_build_tools(official: &str, tag: &str, f: &BaseFacts) -> BTreeSet<St
             }
         }
         "gcc" => t.extend(set(&["gcc", "g++", "make"])),
-        "python" | "node" | "ruby" | "perl" | "buildpack-deps" if full => {
-            // buildpack-deps' `-curl` and `-scm` tags are the layers below the one with compilers.
-            if !(official == "buildpack-deps" && (tag.contains("curl") || tag.contains("scm"))) {
-                t.extend(set(&["gcc", "g++", "make"]));
-            }
+        // buildpack-deps' `-curl` and `-scm` tags are the layers below the one with compilers.
+        "python" | "node" | "ruby" | "perl" | "buildpack-deps"
+            if full
+                && !(official == "buildpack-deps"
+                    && (tag.contains("curl") || tag.contains("scm"))) =>
+        {
+            t.extend(set(&["gcc", "g++", "make"]));
         }
         "eclipse-temurin" | "openjdk" | "amazoncorretto" if jdk => {
             t.insert("javac".into());
