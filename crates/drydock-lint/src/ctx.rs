@@ -41,16 +41,24 @@ impl Sink {
     }
 }
 
-/// Convert a parser span to a finding span (single line; multi-line spans are cut at the first line).
+/// Convert a parser span to a finding span. On a multi-line span, `end` covers the first line to its end
+/// and `end_line`/`end_col` say where the span stops.
 pub fn to_span(s: ast::Span) -> Span {
     let line = s.start_line.max(1);
     let col = s.start_col.max(1);
-    let end = if s.end_line == s.start_line && s.end_col > col {
+    let multi = s.end_line > line;
+    let end = if !multi && s.end_col > col {
         s.end_col
     } else {
         col
     };
-    Span { line, col, end }
+    Span {
+        line,
+        col,
+        end,
+        end_line: multi.then_some(s.end_line),
+        end_col: multi.then_some(s.end_col.max(1)),
+    }
 }
 
 /// A stage as rules see it.
