@@ -41,16 +41,24 @@ impl Sink {
     }
 }
 
-/// Convert a parser span to a finding span (single line; multi-line spans are cut at the first line).
+/// Convert a parser span to a finding span. On a multi-line span, `end` covers the first line to its end
+/// and `end_line`/`end_col` say where the span stops.
 pub fn to_span(s: ast::Span) -> Span {
     let line = s.start_line.max(1);
     let col = s.start_col.max(1);
-    let end = if s.end_line == s.start_line && s.end_col > col {
+    let multi = s.end_line > line;
+    let end = if !multi && s.end_col > col {
         s.end_col
     } else {
         col
     };
-    Span { line, col, end }
+    Span {
+        line,
+        col,
+        end,
+        end_line: multi.then_some(s.end_line),
+        end_col: multi.then_some(s.end_col.max(1)),
+    }
 }
 
 /// A stage as rules see it.
@@ -82,6 +90,28 @@ pub struct Ctx<'a> {
     env_cache: Vec<HashMap<String, String>>,
     /// ARG defaults and ENV per stage chain, indexed like `env_cache`.
     var_cache: Vec<HashMap<String, String>>,
+    /// The `SHELL` in effect for each instruction that has one set, keyed by the instruction's first line.
+    shells: HashMap<usize, ShellSetting>,
+}
+
+/// A `SHELL` instruction in effect for an instruction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellSetting {
+    /// The exec-form arguments, e.g. `["/bin/bash", "-o", "pipefail", "-c"]` (empty when the SHELL
+    /// instruction was not in JSON form, which BuildKit refuses).
+    pub argv: Vec<String>,
+    /// The line of the `SHELL` instruction.
+    pub line: usize,
+}
+
+impl ShellSetting {
+    /// The shell program (first argument), if any.
+    pub fn program(&self) -> Option<&str> {
+        self.argv
+            .first()
+            .map(String::as_str)
+            .filter(|p| !p.is_empty())
+    }
 }
 
 impl<'a> Ctx<'a> {
@@ -141,7 +171,9 @@ impl<'a> Ctx<'a> {
             effective,
             env_cache: Vec::new(),
             var_cache: Vec::new(),
+            shells: HashMap::new(),
         };
+        ctx.shells = ctx.compute_shells();
         let keys: Vec<Option<usize>> = std::iter::once(None)
             .chain((0..ctx.stages.len()).map(Some))
             .collect();
@@ -150,6 +182,50 @@ impl<'a> Ctx<'a> {
         let vars: Vec<_> = keys.iter().map(|&k| ctx.compute_visible_vars(k)).collect();
         ctx.var_cache = vars;
         ctx
+    }
+
+    /// The `SHELL` in effect for `ins` (set earlier in its stage or inherited from the stage it is built
+    /// `FROM`), or `None` for the default (`/bin/sh -c`, `cmd /S /C` on Windows). ONBUILD instructions get
+    /// the setting of the stage they are written in.
+    pub fn shell_at(&self, ins: &Instruction) -> Option<&ShellSetting> {
+        self.shells.get(&ins.span.start_line)
+    }
+
+    fn compute_shells(&self) -> HashMap<usize, ShellSetting> {
+        let mut out = HashMap::new();
+        let mut per_stage: Vec<Option<ShellSetting>> = vec![None; self.stages.len()];
+        let mut before_from: Option<ShellSetting> = None;
+        for ins in &self.df.instructions {
+            let current = match ins.stage {
+                None => before_from.clone(),
+                Some(s) => self
+                    .chain_of(s)
+                    .iter()
+                    .find_map(|&c| per_stage.get(c).cloned().flatten()),
+            };
+            if let Some(cur) = current {
+                out.insert(ins.span.start_line, cur);
+            }
+            if ins.kind == InstructionKind::Shell {
+                let argv = match &ins.args {
+                    Args::Exec(v) => v.clone(),
+                    _ => Vec::new(),
+                };
+                let set = Some(ShellSetting {
+                    argv,
+                    line: ins.span.start_line,
+                });
+                match ins.stage {
+                    None => before_from = set,
+                    Some(s) => {
+                        if let Some(slot) = per_stage.get_mut(s) {
+                            *slot = set;
+                        }
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// The last stage (the image that gets shipped by default).
@@ -709,14 +785,29 @@ pub fn cache_mount_covers(ins: &Instruction, targets: &[&str]) -> bool {
     })
 }
 
-/// True if a command is `rm` naming a path that starts with one of `prefixes`.
+/// True if a command removes a path that starts with one of `prefixes`: `rm` naming it, or `find`
+/// searching under it with `-delete` or `-exec rm` (`find /var/lib/apt/lists -type f -delete`).
 pub fn removes_path(cmd: &Command, prefixes: &[&str]) -> bool {
-    cmd.program() == Some("rm")
-        && cmd
-            .argv()
-            .iter()
-            .skip(1)
-            .any(|a| prefixes.iter().any(|p| a.starts_with(p)))
+    let argv = cmd.argv();
+    let under = |a: &String| prefixes.iter().any(|p| a.starts_with(p));
+    match cmd.program() {
+        Some("rm") => argv.iter().skip(1).any(under),
+        Some("find") => {
+            // Starting points come after `-H`/`-L`/`-P` and before the first test or action.
+            let mut roots = argv
+                .iter()
+                .skip(1)
+                .skip_while(|a| matches!(a.as_str(), "-H" | "-L" | "-P"))
+                .take_while(|a| !a.starts_with('-') && *a != "(" && *a != "!");
+            let deletes = argv.iter().any(|a| a == "-delete")
+                || argv.windows(2).any(|w| {
+                    matches!(w[0].as_str(), "-exec" | "-execdir")
+                        && w[1].rsplit('/').next() == Some("rm")
+                });
+            deletes && roots.any(under)
+        }
+        _ => false,
+    }
 }
 
 impl Ctx<'_> {

@@ -37,7 +37,8 @@ impl Libc {
 /// `binaries` = every executable in the config's `PATH` directories plus their absolute paths (a complete
 /// list, so `Some`); `python` from `/usr/{local/,}lib/pythonX.Y`; `node` from the `node` binary's
 /// package or headers; `package_manager` from which of apt/apk/dnf/microdnf/yum exist (`Some("")` if
-/// none); `source` = e.g. `image oci:/path@sha256:…`. Start from `BaseFacts::default()`, which means
+/// none); `build_tools` = the compilers and build tools `drydock-facts` finds (its risk surface);
+/// `healthcheck` = whether the config has a `Healthcheck`; `os` = the config's `os`; `source` = e.g. `image oci:/path@sha256:…`. Start from `BaseFacts::default()`, which means
 /// "nothing known except that the default user is as given".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaseFacts {
@@ -61,6 +62,13 @@ pub struct BaseFacts {
     pub binaries: Option<BTreeSet<String>>,
     /// Executables known to be absent even though `binaries` is not a complete list.
     pub absent: BTreeSet<String>,
+    /// Compilers and build tools the image ships (`go`, `gcc`, `javac`…); `Some` means the list is
+    /// complete (possibly empty).
+    pub build_tools: Option<BTreeSet<String>>,
+    /// Whether the image config sets a HEALTHCHECK (`HEALTHCHECK NONE` included: it is a decision too).
+    pub healthcheck: Option<bool>,
+    /// The operating system the image is built for (`linux`, `windows`), from the config's `os`.
+    pub os: Option<String>,
     /// Where these facts came from, e.g. `bundled table: gcr.io/distroless/*` or `image oci:/p@sha256:…`.
     pub source: String,
 }
@@ -78,6 +86,9 @@ impl Default for BaseFacts {
             entrypoint: None,
             binaries: None,
             absent: BTreeSet::new(),
+            build_tools: None,
+            healthcheck: None,
+            os: None,
             source: String::new(),
         }
     }
@@ -206,7 +217,67 @@ fn leading_number(v: &str) -> Option<String> {
 }
 
 fn facts(source: &str) -> BaseFacts {
-    BaseFacts::new(format!("bundled table: {source}"))
+    let mut f = BaseFacts::new(format!("bundled table: {source}"));
+    f.os = Some("linux".into());
+    // None of the images in the table sets a HEALTHCHECK in its config.
+    f.healthcheck = Some(false);
+    f
+}
+
+/// A Debian-based "full" official image (no `-slim`, `-alpine`, UBI or Windows tag): built `FROM
+/// buildpack-deps`, so it ships gcc, g++ and make.
+fn full_debian_variant(tag: &str, f: &BaseFacts) -> bool {
+    f.package_manager.as_deref() == Some("apt") && !tag.contains("slim")
+}
+
+/// Which compilers a toolchain or "full" official image brings, by image and tag.
+fn official_build_tools(official: &str, tag: &str, f: &BaseFacts) -> BTreeSet<String> {
+    let linux = f.os.as_deref() == Some("linux");
+    let full = full_debian_variant(tag, f);
+    let jdk = !tag.contains("jre");
+    let mut t: BTreeSet<String> = BTreeSet::new();
+    match official {
+        "golang" => {
+            t.insert("go".into());
+            if full {
+                t.extend(set(&["gcc", "g++", "make"]));
+            }
+        }
+        // rustc needs a C linker: every Linux variant installs gcc.
+        "rust" => {
+            t.extend(set(&["rustc", "cargo"]));
+            if linux {
+                t.insert("gcc".into());
+            }
+            if full {
+                t.extend(set(&["g++", "make"]));
+            }
+        }
+        "gcc" => t.extend(set(&["gcc", "g++", "make"])),
+        // buildpack-deps' `-curl` and `-scm` tags are the layers below the one with compilers.
+        "python" | "node" | "ruby" | "perl" | "buildpack-deps"
+            if full
+                && !(official == "buildpack-deps"
+                    && (tag.contains("curl") || tag.contains("scm"))) =>
+        {
+            t.extend(set(&["gcc", "g++", "make"]));
+        }
+        "eclipse-temurin" | "openjdk" | "amazoncorretto" if jdk => {
+            t.insert("javac".into());
+        }
+        "maven" => t.extend(set(&["mvn", "javac"])),
+        "gradle" => t.extend(set(&["gradle", "javac"])),
+        _ => {}
+    }
+    t
+}
+
+/// A Windows image: no POSIX shell facts, default shell `cmd /S /C`, user not known.
+fn windows(source: &str) -> BaseFacts {
+    let mut f = BaseFacts::new(format!("bundled table: {source}"));
+    f.os = Some("windows".into());
+    f.user_known = false;
+    f
 }
 
 /// A Debian/Ubuntu or Alpine flavoured official image, judged by its tag's variant suffix.
@@ -220,8 +291,7 @@ fn distro_variant(tag: &str, source: &str) -> BaseFacts {
         f.libc = Some(Libc::Glibc);
         f.package_manager = Some("microdnf".into());
     } else if tag.contains("windowsservercore") || tag.contains("nanoserver") {
-        f.shell = None;
-        f.user_known = false;
+        f = windows(source);
     } else {
         f.libc = Some(Libc::Glibc);
         f.package_manager = Some("apt".into());
@@ -255,6 +325,17 @@ impl BaseResolver for BundledResolver {
         }
         if let Some(img) = name.strip_prefix("cgr.dev/chainguard/") {
             return Some(chainguard(img, &tag));
+        }
+        if name == "mcr.microsoft.com/dotnet/sdk" {
+            let mut f = distro_variant(&tag, "mcr.microsoft.com/dotnet/sdk");
+            if tag.contains("mariner") || tag.contains("azurelinux") {
+                f.package_manager = None;
+            }
+            f.build_tools = Some(set(&["dotnet"]));
+            return Some(f);
+        }
+        if name.starts_with("mcr.microsoft.com/windows") {
+            return Some(windows("mcr.microsoft.com/windows*"));
         }
         let last = name.rsplit('/').next().unwrap_or(&name).to_string();
         if name.contains("ubi8") || name.contains("ubi9") || name.contains("ubi10") {
@@ -318,9 +399,9 @@ impl BaseResolver for BundledResolver {
                     f.absent.extend(set(&["curl", "wget", "git"]));
                 }
             }
-            "golang" | "rust" | "eclipse-temurin" | "openjdk" | "amazoncorretto" | "ruby"
-            | "php" | "perl" | "maven" | "gradle" | "buildpack-deps" | "nginx" | "httpd"
-            | "redis" | "postgres" => {
+            "golang" | "rust" | "gcc" | "eclipse-temurin" | "openjdk" | "amazoncorretto"
+            | "ruby" | "php" | "perl" | "maven" | "gradle" | "buildpack-deps" | "nginx"
+            | "httpd" | "redis" | "postgres" => {
                 f = distro_variant(&tag, official);
                 if official == "amazoncorretto" && !tag.contains("alpine") {
                     f.package_manager = Some("yum".into());
@@ -334,6 +415,7 @@ impl BaseResolver for BundledResolver {
             }
             _ => return None,
         }
+        f.build_tools = Some(official_build_tools(official, &tag, &f));
         Some(f)
     }
 }
@@ -439,6 +521,19 @@ fn chainguard(img: &str, tag: &str) -> BaseFacts {
         }
         _ => {}
     }
+    let tools: &[&str] = match img {
+        "go" => &["go"],
+        "rust" => &["rustc", "cargo"],
+        "gcc-glibc" => &["gcc"],
+        "maven" => &["mvn", "javac"],
+        "gradle" => &["gradle", "javac"],
+        "jdk" => &["javac"],
+        "zig" => &["zig"],
+        _ => &[],
+    };
+    if !tools.is_empty() {
+        f.build_tools = Some(set(tools));
+    }
     f
 }
 
@@ -523,6 +618,36 @@ mod tests {
             .unwrap();
         assert_eq!(ubipy.python.as_deref(), Some("3.11"));
         assert_eq!(ubipy.runs_as_root(), Some(false));
+    }
+
+    #[test]
+    fn build_tools_by_variant() {
+        let r = BundledResolver;
+        let tools = |image: &str| -> Vec<String> {
+            r.resolve(image)
+                .and_then(|f| f.build_tools)
+                .map(|t| t.into_iter().collect())
+                .unwrap_or_default()
+        };
+        assert_eq!(tools("golang:1.22"), ["g++", "gcc", "go", "make"]);
+        assert_eq!(tools("golang:1.22-alpine"), ["go"]);
+        assert_eq!(tools("python:3.12"), ["g++", "gcc", "make"]);
+        assert_eq!(tools("python:3.12-bookworm"), ["g++", "gcc", "make"]);
+        assert!(tools("python:3.12-slim").is_empty());
+        assert!(tools("python:3.12-alpine").is_empty());
+        assert_eq!(tools("node:20"), ["g++", "gcc", "make"]);
+        assert!(tools("node:20-slim").is_empty());
+        assert_eq!(tools("gcc:14"), ["g++", "gcc", "make"]);
+        assert_eq!(tools("rust:1.80-slim"), ["cargo", "gcc", "rustc"]);
+        assert_eq!(tools("eclipse-temurin:21"), ["javac"]);
+        assert!(tools("eclipse-temurin:21-jre").is_empty());
+        assert!(tools("buildpack-deps:bookworm-curl").is_empty());
+        assert_eq!(tools("cgr.dev/chainguard/go:latest"), ["go"]);
+        assert_eq!(tools("mcr.microsoft.com/dotnet/sdk:8.0"), ["dotnet"]);
+        assert!(tools("debian:12").is_empty());
+        assert!(tools("nginx:1.27").is_empty());
+        let py = r.resolve("python:3.12").unwrap();
+        assert!(py.build_tools.is_some() && py.source == "bundled table: python");
     }
 
     #[test]

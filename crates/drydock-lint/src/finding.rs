@@ -52,7 +52,8 @@ impl FromStr for Severity {
 }
 
 /// Where a finding points: 1-based line and column, and the 1-based column just past its end on `line`
-/// (`end == col` means "the whole line from col").
+/// (`end == col` means "the whole line from col"). A finding over several lines (an instruction with
+/// continuation lines) also carries its last line and the column just past its end there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Span {
     /// 1-based line.
@@ -61,6 +62,12 @@ pub struct Span {
     pub col: usize,
     /// 1-based column one past the last character on `line`.
     pub end: usize,
+    /// The last line, when the finding spans more than one line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_line: Option<usize>,
+    /// With `end_line`: the 1-based column one past the last character on `end_line`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_col: Option<usize>,
 }
 
 impl Span {
@@ -70,6 +77,8 @@ impl Span {
             line: line.max(1),
             col: col.max(1),
             end: col.max(1) + len,
+            end_line: None,
+            end_col: None,
         }
     }
 }

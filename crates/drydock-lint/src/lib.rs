@@ -118,18 +118,22 @@ pub fn lint_source(
                     .iter()
                     .any(|r| config.ignore.iter().any(|c| c == r.code))
             {
-                let what = if p.global {
-                    "this file"
-                } else {
-                    "the next instruction"
-                };
-                extra.emit(
-                    &rules::unused_ignore::RULE,
-                    span,
-                    format!(
-                        "ignore of `{id}` suppressed nothing: no such finding in {what}; remove it"
+                let message = match p.inside {
+                    Some(line) => format!(
+                        "ignore of `{id}` sits in the continuation lines of the instruction on line {line}, where BuildKit drops comments: it applies to nothing; put it above the instruction"
                     ),
-                );
+                    None => {
+                        let what = if p.global {
+                            "this file"
+                        } else {
+                            "the next instruction"
+                        };
+                        format!(
+                            "ignore of `{id}` suppressed nothing: no such finding in {what}; remove it"
+                        )
+                    }
+                };
+                extra.emit(&rules::unused_ignore::RULE, span, message);
             }
         }
     }

@@ -151,7 +151,10 @@ pub fn write_sarif(findings: &[Finding], w: &mut dyn Write) -> io::Result<()> {
         .map(|f| {
             let idx = rules::RULES.iter().position(|r| r.code == f.code);
             let mut region = json!({ "startLine": f.span.line, "startColumn": f.span.col });
-            if f.span.end > f.span.col {
+            if let (Some(line), Some(col)) = (f.span.end_line, f.span.end_col) {
+                region["endLine"] = json!(line);
+                region["endColumn"] = json!(col);
+            } else if f.span.end > f.span.col {
                 region["endColumn"] = json!(f.span.end);
             }
             let mut r = json!({
@@ -301,7 +304,9 @@ pub fn write_github(findings: &[Finding], w: &mut dyn Write) -> io::Result<()> {
             f.span.line,
             f.span.col
         );
-        if f.span.end > f.span.col {
+        if let Some(line) = f.span.end_line {
+            props.push_str(&format!(",endLine={line}"));
+        } else if f.span.end > f.span.col {
             props.push_str(&format!(",endColumn={}", f.span.end));
         }
         props.push_str(&format!(
@@ -328,6 +333,8 @@ mod tests {
                 line: 2,
                 col: 6,
                 end: 11,
+                end_line: None,
+                end_col: None,
             },
             file: "svc/Dockerfile".into(),
             fact_source: Some("bundled table: alpine".into()),
@@ -388,6 +395,49 @@ mod tests {
         let idx = res["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(v["runs"][0]["tool"]["driver"]["rules"][idx]["id"], "DD003");
         assert_eq!(res["properties"]["factSource"], "bundled table: alpine");
+    }
+
+    #[test]
+    fn multi_line_instructions_carry_their_end() {
+        let text = "FROM debian:12\nRUN apt-get update \\\n && apt-get install -y curl\n";
+        let findings = crate::lint_source(
+            "Dockerfile",
+            text,
+            &crate::Config::default(),
+            &crate::BundledResolver,
+        )
+        .unwrap();
+        let f = findings
+            .iter()
+            .find(|f| f.code == "DD020")
+            .expect("apt lists finding on the RUN");
+        assert_eq!(
+            (f.span.line, f.span.end_line, f.span.end_col),
+            (2, Some(3), Some(28))
+        );
+        let mut buf = Vec::new();
+        write(Format::Sarif, std::slice::from_ref(f), &[], &mut buf).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+        let region = &v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"];
+        assert_eq!(region["startLine"], 2);
+        assert_eq!(region["endLine"], 3);
+        assert_eq!(region["endColumn"], 28);
+        let mut gh = Vec::new();
+        write(Format::Github, std::slice::from_ref(f), &[], &mut gh).unwrap();
+        let gh = String::from_utf8(gh).unwrap();
+        assert!(gh.contains(",line=2,col=1,endLine=3,"), "{gh}");
+        let mut js = Vec::new();
+        write(Format::Json, std::slice::from_ref(f), &[], &mut js).unwrap();
+        let js: serde_json::Value = serde_json::from_slice(&js).unwrap();
+        assert_eq!(js["findings"][0]["span"]["end_line"], 3);
+        // A one-line finding has no end line anywhere.
+        let one = &sample()[0];
+        let mut buf = Vec::new();
+        write(Format::Sarif, std::slice::from_ref(one), &[], &mut buf).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+        let region = &v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"];
+        assert!(region.get("endLine").is_none());
+        assert_eq!(region["endColumn"], 11);
     }
 
     #[test]

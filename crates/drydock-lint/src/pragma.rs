@@ -24,6 +24,9 @@ pub struct Pragma {
     pub reason: String,
     /// Lines of the instruction the pragma applies to (inclusive), for non-global pragmas.
     pub target: Option<(usize, usize)>,
+    /// The first line of the instruction whose continuation lines hold this comment. BuildKit drops
+    /// such comments, so the pragma applies to nothing (and is reported as unused).
+    pub inside: Option<usize>,
 }
 
 /// Parse the text after `#` (already trimmed). Returns `(tool, global, ids, reason)`.
@@ -95,7 +98,12 @@ pub fn collect(df: &Dockerfile) -> Vec<Pragma> {
                 (id, found)
             })
             .collect();
-        let target = if global {
+        let inside = df
+            .instructions
+            .iter()
+            .find(|i| i.span.start_line < c.line && c.line <= i.span.end_line)
+            .map(|i| i.span.start_line);
+        let target = if global || inside.is_some() {
             None
         } else {
             df.instructions
@@ -119,6 +127,7 @@ pub fn collect(df: &Dockerfile) -> Vec<Pragma> {
             ids,
             reason,
             target,
+            inside,
         });
     }
     out
@@ -130,6 +139,9 @@ pub fn apply(pragmas: &[Pragma], findings: &mut Vec<Finding>) -> Vec<Vec<bool>> 
     findings.retain(|f| {
         let mut keep = true;
         for (pi, p) in pragmas.iter().enumerate() {
+            if p.inside.is_some() {
+                continue;
+            }
             let in_scope = p.global
                 || p.target
                     .is_some_and(|(a, b)| a <= f.span.line && f.span.line <= b);

@@ -5,8 +5,9 @@ use drydock_dockerfile::ast::{Instruction, InstructionKind};
 crate::rules::declare_rule! {
     /// ## What it does
     /// Flags a RUN in the final image (last stage and the stages it is built `FROM`) that runs
-    /// `apt-get update`/`install` (also `apt`, `aptitude`) without `rm -rf /var/lib/apt/lists/*` in the
-    /// same RUN. Cleanup in a *later* RUN is reported too, with its own message: the bytes stay in the
+    /// `apt-get update`/`install` (also `apt`, `aptitude`) without removing `/var/lib/apt/lists` in the
+    /// same RUN (`rm -rf /var/lib/apt/lists/*`, or `find /var/lib/apt/lists …` with `-delete` or
+    /// `-exec rm`). Cleanup in a *later* RUN is reported too, with its own message: the bytes stay in the
     /// earlier layer. A `--mount=type=cache` (or `tmpfs`) on `/var/lib/apt/lists` or `/var/lib/apt` is
     /// fine (plus `/var/cache/apt` when `docker-clean` was removed).
     ///
@@ -129,6 +130,26 @@ mod tests {
             )
             .is_empty()
         );
+        for find in [
+            "find /var/lib/apt/lists -type f -delete",
+            "find /var/lib/apt/lists/ -mindepth 1 -delete",
+            "find -L /var/lib/apt/lists -type f -exec rm -f {} +",
+            "find /var/lib/apt/lists -type f -exec /bin/rm {} \\;",
+        ] {
+            let t =
+                format!("FROM debian:12\nRUN apt-get update && apt-get install -y x && {find}\n");
+            assert!(lines(&t, "DD020").is_empty(), "{find}");
+        }
+        for not_cleanup in [
+            "find /var/lib/apt/lists -type f",
+            "find /var/lib/apt/lists -type f -exec ls {} +",
+            "find /tmp -delete",
+        ] {
+            let t = format!(
+                "FROM debian:12\nRUN apt-get update && apt-get install -y x && {not_cleanup}\n"
+            );
+            assert_eq!(lines(&t, "DD020"), [2], "{not_cleanup}");
+        }
         let later = "FROM debian:12\nRUN apt-get update && apt-get install -y x\nRUN rm -rf /var/lib/apt/lists/*\n";
         assert_eq!(lines(later, "DD020"), [2]);
         assert!(messages(later, "DD020")[0].contains("later RUN (line 3)"));

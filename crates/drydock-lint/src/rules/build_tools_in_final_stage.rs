@@ -4,10 +4,16 @@ use drydock_dockerfile::ast::InstructionKind;
 
 crate::rules::declare_rule! {
     /// ## What it does
-    /// Flags compilers and build dependencies (gcc, g++, make, cmake, build-essential, clang, gfortran,
-    /// musl-dev, linux-headers, `*-dev`/`*-devel` packages…) installed by apt-get, apt, apk, dnf, yum,
-    /// microdnf or zypper in a layer of the final image (the last stage and the stages it is built
-    /// `FROM`). An install removed again in the same RUN (`apk del`, `apt-get purge`) is not reported.
+    /// Flags compilers and build dependencies in the final image (the last stage and the stages it is
+    /// built `FROM`), whether the base brings them or a RUN installs them.
+    ///
+    /// - brought by the base image: a toolchain image (`golang`, `rust`, `gcc`, `maven`, a JDK, the .NET
+    ///   SDK…) or a "full" official image built on `buildpack-deps` (`python:3.12`, `node:20`, not their
+    ///   `-slim`/`-alpine` variants). The message names the base, its tools and where that fact came from
+    ///   (the bundled table, or with `--resolve` the compilers found in the real image);
+    /// - installed by apt-get, apt, apk, dnf, yum, microdnf or zypper (gcc, g++, make, cmake,
+    ///   build-essential, clang, gfortran, musl-dev, linux-headers, `*-dev`/`*-devel` packages…). An
+    ///   install removed again in the same RUN (`apk del`, `apt-get purge`) is not reported.
     ///
     /// ## Why is this bad?
     /// Build tools are the first thing an attacker with code execution wants, they add hundreds of
@@ -132,8 +138,41 @@ pub fn tools_installed(ins: &drydock_dockerfile::ast::Instruction) -> Vec<String
     out
 }
 
+/// The build tools the final image's base brings: the base's facts, the stage whose `FROM` names it, and
+/// the tools, when the facts list any.
+pub fn base_tools<'c>(
+    ctx: &'c Ctx<'_>,
+) -> Option<(
+    &'c crate::ctx::StageView<'c>,
+    &'c crate::facts::BaseFacts,
+    Vec<String>,
+)> {
+    let root = *ctx.final_chain().last()?;
+    let sv = ctx.stages.get(root)?;
+    let facts = sv.facts.as_ref()?;
+    let tools: Vec<String> = facts.build_tools.as_ref()?.iter().cloned().collect();
+    (!tools.is_empty()).then_some((sv, facts, tools))
+}
+
 fn check(ctx: &Ctx<'_>, out: &mut Sink) {
     let multi = ctx.stages.len() > 1;
+    if let Some((sv, facts, tools)) = base_tools(ctx) {
+        let base = crate::imageref::display(sv.root_image.as_deref().unwrap_or_default());
+        let hint = if multi {
+            "build in an earlier stage and ship a runtime base without them"
+        } else {
+            "build in a separate stage and ship a runtime base without them"
+        };
+        out.emit_with_source(
+            &RULE,
+            sv.stage.from.image_span,
+            format!(
+                "build tools in the final image: base `{base}` brings {}; {hint}",
+                tools.join(", ")
+            ),
+            Some(&facts.source),
+        );
+    }
     for ins in ctx.final_image_instructions() {
         if ins.kind != InstructionKind::Run {
             continue;
@@ -160,7 +199,7 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use crate::testutil::lines;
+    use crate::testutil::{lines, lint, messages};
 
     #[test]
     fn hits_and_misses() {
@@ -195,5 +234,46 @@ mod tests {
             .is_empty()
         );
         assert!(lines("FROM debian:12\nRUN apt-get install -y $buildDeps && apt-get purge -y $buildDeps\n", "DD011").is_empty());
+    }
+
+    #[test]
+    fn tools_the_base_brings() {
+        for (base, tools) in [
+            ("golang:1.22", "g++, gcc, go, make"),
+            ("python:3.12", "g++, gcc, make"),
+            ("node:20", "g++, gcc, make"),
+            ("gcc:14", "g++, gcc, make"),
+            ("rust:1.80", "cargo, g++, gcc, make, rustc"),
+        ] {
+            let t = format!("FROM {base}\nCOPY app /app\nCMD [\"/app\"]\n");
+            let f: Vec<_> = lint(&t).into_iter().filter(|f| f.code == "DD011").collect();
+            assert_eq!(f.len(), 1, "{base}: {f:?}");
+            assert_eq!((f[0].span.line, f[0].span.col), (1, 6), "{base}");
+            assert!(
+                f[0].message
+                    .contains(&format!("base `{base}` brings {tools}")),
+                "{base}: {}",
+                f[0].message
+            );
+            assert!(
+                f[0].fact_source
+                    .as_deref()
+                    .is_some_and(|s| s.starts_with("bundled table: ")),
+                "{base}"
+            );
+        }
+        // Inherited through a `FROM stage` chain: reported at the FROM that names the image.
+        let chain = "FROM golang:1.22-alpine AS dev\nFROM dev\n";
+        assert_eq!(lines(chain, "DD011"), [1]);
+        assert!(messages(chain, "DD011")[0].contains("brings go;"));
+        // Slim and alpine variants bring none; neither does a builder stage that does not ship.
+        for ok in [
+            "FROM python:3.12-slim\n",
+            "FROM node:20-alpine\n",
+            "FROM golang:1.22 AS b\nRUN go build -o /app .\nFROM gcr.io/distroless/static-debian12\nCOPY --from=b /app /app\n",
+            "FROM example.com/team/base:1\n",
+        ] {
+            assert!(lines(ok, "DD011").is_empty(), "{ok}");
+        }
     }
 }

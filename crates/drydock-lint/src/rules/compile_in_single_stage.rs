@@ -6,9 +6,12 @@ crate::rules::declare_rule! {
     /// ## What it does
     /// Notes a single-stage Dockerfile that compiles (`go build`, `cargo build`, `make`, `gcc`,
     /// `mvn package`, `gradle build`, `npm run build`, `dotnet publish`…) and so ships its toolchain:
-    /// either the base image is a toolchain image (golang, rust, gcc, maven, gradle, a JDK, node, the
-    /// .NET SDK) or build tools installed for the build stay installed. A build whose tools are installed
-    /// and purged in the same RUN on a plain OS base (as the Docker official images do) is not reported.
+    /// either the base facts say the base brings build tools (golang, rust, gcc, maven, gradle, a JDK,
+    /// the .NET SDK, the "full" `python`/`node`/`ruby` images; the same fact `build-tools-in-final-stage`
+    /// uses, and the finding names its source) or build tools installed for the build stay installed. A
+    /// build whose tools are installed and purged in the same RUN on a plain OS base (as the Docker
+    /// official images do) is not reported, nor is a build on a base that brings no compiler (such as
+    /// `node:20-slim` running `npm run build`: its toolchain is in `node_modules`, not in the base).
     ///
     /// ## Why is this bad?
     /// Whatever compiled the program ships with it: toolchain, sources, caches. The base-image ADRs all
@@ -57,56 +60,50 @@ fn builds(words: &[String]) -> bool {
     }
 }
 
-/// True for images whose purpose is to compile: the toolchain is in the base itself.
-fn toolchain_base(image: &str) -> bool {
-    let r = crate::imageref::ImageRef::parse(image);
-    let name = r.canonical_name();
-    let last = name.rsplit('/').next().unwrap_or(&name);
-    let tag = r.tag.unwrap_or_default();
-    matches!(
-        last,
-        "golang" | "rust" | "gcc" | "maven" | "gradle" | "node" | "openjdk" | "sdk"
-    ) || (last == "eclipse-temurin" && tag.contains("jdk"))
-        || (last == "amazoncorretto")
-}
-
 fn check(ctx: &Ctx<'_>, out: &mut Sink) {
     if ctx.stages.len() != 1 {
         return;
     }
-    let toolchain = ctx.stages[0]
-        .root_image
-        .as_deref()
-        .is_some_and(toolchain_base);
+    let base = crate::rules::build_tools_in_final_stage::base_tools(ctx);
     let runs: Vec<_> = ctx
         .final_image_instructions()
         .into_iter()
         .filter(|i| i.kind == InstructionKind::Run)
         .collect();
     let tools_stay = runs.iter().any(|r| !tools_installed(r).is_empty());
-    if !toolchain && !tools_stay {
+    if base.is_none() && !tools_stay {
         return;
     }
-    if let Some(ins) = runs
+    let Some(ins) = runs
         .iter()
         .find(|r| run_commands(r).iter().any(|c| builds(c.argv())))
-    {
-        let why = if toolchain {
-            "its base image is a toolchain"
-        } else {
-            "the build tools stay installed"
-        };
-        out.emit(
+    else {
+        return;
+    };
+    match base {
+        Some((sv, facts, tools)) => {
+            let image = crate::imageref::display(sv.root_image.as_deref().unwrap_or_default());
+            out.emit_with_source(
+                &RULE,
+                ins.span,
+                format!(
+                    "this single-stage image compiles and its base `{image}` brings the toolchain ({}); build in a separate stage and copy only the artifacts into a minimal runtime stage",
+                    tools.join(", ")
+                ),
+                Some(&facts.source),
+            );
+        }
+        None => out.emit(
             &RULE,
             ins.span,
-            format!("this single-stage image compiles and {why}; build in a separate stage and copy only the artifacts into a minimal runtime stage"),
-        );
+            "this single-stage image compiles and the build tools stay installed; build in a separate stage and copy only the artifacts into a minimal runtime stage",
+        ),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::testutil::lines;
+    use crate::testutil::{lines, lint};
 
     #[test]
     fn hits_and_misses() {
@@ -123,5 +120,38 @@ mod tests {
         assert!(lines(purged, "DD012").is_empty());
         let kept = "FROM debian:12\nRUN apt-get install -y gcc make\nRUN make\n";
         assert_eq!(lines(kept, "DD012"), [3]);
+        let f: Vec<_> = lint(kept)
+            .into_iter()
+            .filter(|f| f.code == "DD012")
+            .collect();
+        assert_eq!(
+            f[0].fact_source, None,
+            "installed tools are not a base fact"
+        );
+    }
+
+    #[test]
+    fn toolchain_base_carries_the_fact_source() {
+        let t = "FROM golang:1.23\nCOPY . .\nRUN go build -o /app .\n";
+        let f: Vec<_> = lint(t).into_iter().filter(|f| f.code == "DD012").collect();
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].fact_source.as_deref(), Some("bundled table: golang"));
+        assert!(
+            f[0].message
+                .contains("`golang:1.23` brings the toolchain (g++, gcc, go, make)"),
+            "{}",
+            f[0].message
+        );
+        assert_eq!(lines("FROM node:20\nRUN npm run build\n", "DD012"), [2]);
+        assert_eq!(
+            lines(
+                "FROM mcr.microsoft.com/dotnet/sdk:8.0\nRUN dotnet publish -o /out\n",
+                "DD012"
+            ),
+            [2]
+        );
+        // No compiler in the base and none installed: not reported.
+        assert!(lines("FROM node:20-slim\nRUN npm run build\n", "DD012").is_empty());
+        assert!(lines("FROM example.com/golang-like:1\nRUN go build .\n", "DD012").is_empty());
     }
 }

@@ -1,12 +1,13 @@
 use crate::ctx::{Ctx, Sink, run_commands};
-use drydock_dockerfile::ast::{Args, Instruction, InstructionKind};
+use drydock_dockerfile::ast::{Args, InstructionKind};
 
 crate::rules::declare_rule! {
     /// ## What it does
     /// Flags a shell-form RUN with a pipe (`a | b`) when the stage's shell is not set to fail on a broken
     /// pipe: no `SHELL ["/bin/bash", "-o", "pipefail", "-c"]` (bash, zsh, ksh, ash) in the stage or the
-    /// stages it is built `FROM`, and no `set -o pipefail` at the start of the RUN. PowerShell and `cmd`
-    /// shells are not reported.
+    /// stages it is built `FROM`, and no `set -o pipefail` at the start of the RUN. A `SHELL` that is not
+    /// a POSIX shell (PowerShell, `cmd`, an interpreter such as `["/usr/bin/python3", "-c"]`) is not
+    /// reported: a `|` means something else there.
     ///
     /// ## Why is this bad?
     /// `/bin/sh -c` returns the status of the *last* command of a pipeline: `curl … | tar -x` succeeds
@@ -34,63 +35,43 @@ crate::rules::declare_rule! {
     check: check,
 }
 
-/// `Some(true)` for a shell set up with pipefail, `Some(false)` for a POSIX shell without it, `None` for
-/// a non-POSIX shell (PowerShell, cmd).
-fn shell_pipefail(shell: &Instruction) -> Option<bool> {
-    let Args::Exec(v) = &shell.args else {
+/// `Some(true)` for a shell set up with pipefail, `Some(false)` for a POSIX shell without it (or a SHELL
+/// not in JSON form), `None` for anything that is not a POSIX shell (PowerShell, cmd, an interpreter
+/// such as `python3 -c`): pipes mean something else there.
+fn shell_pipefail(argv: &[String]) -> Option<bool> {
+    let Some(first) = argv.first() else {
         return Some(false);
     };
-    let prog = v.first().map(|p| {
-        p.rsplit(['/', '\\'])
-            .next()
-            .unwrap_or(p)
-            .to_ascii_lowercase()
-    })?;
-    if prog.starts_with("pwsh") || prog.starts_with("powershell") || prog.starts_with("cmd") {
-        return None;
-    }
+    let prog = first
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(first)
+        .to_ascii_lowercase();
     let supports = matches!(
         prog.as_str(),
         "bash" | "zsh" | "ksh" | "mksh" | "ash" | "busybox"
     );
-    let has = v
+    if !supports && !matches!(prog.as_str(), "sh" | "dash" | "posh" | "yash") {
+        return None;
+    }
+    let has = argv
         .windows(2)
         .any(|w| w[0].starts_with('-') && w[0].ends_with('o') && w[1] == "pipefail");
     Some(supports && has)
 }
 
 fn check(ctx: &Ctx<'_>, out: &mut Sink) {
-    // Walk in order, tracking the SHELL in effect per stage (inherited from a `FROM stage`).
-    let mut stage_shell: Vec<Option<Option<bool>>> = vec![None; ctx.stages.len()];
-    let mut no_stage_shell: Option<Option<bool>> = None;
     for ins in &ctx.df.instructions {
-        let current = |ss: &Vec<Option<Option<bool>>>| -> Option<Option<bool>> {
-            match ins.stage {
-                None => no_stage_shell,
-                Some(s) => ctx
-                    .chain_of(s)
-                    .iter()
-                    .find_map(|&c| ss.get(c).copied().flatten()),
-            }
-        };
-        if ins.kind == InstructionKind::Shell {
-            let v = shell_pipefail(ins);
-            match ins.stage {
-                None => no_stage_shell = Some(v),
-                Some(s) => {
-                    if let Some(slot) = stage_shell.get_mut(s) {
-                        *slot = Some(v);
-                    }
-                }
-            }
-            continue;
-        }
         let run = crate::ctx::unwrap_onbuild(ins);
         if run.kind != InstructionKind::Run || !matches!(run.args, Args::Shell(_)) {
             continue;
         }
-        let shell = current(&stage_shell);
-        if matches!(shell, Some(None) | Some(Some(true))) {
+        // The SHELL in effect: set earlier in the stage or inherited from a `FROM stage`.
+        let pipefail = match ctx.shell_at(ins) {
+            Some(set) => shell_pipefail(&set.argv),
+            None => Some(false),
+        };
+        if pipefail != Some(false) {
             continue;
         }
         let cmds = run_commands(run);
@@ -106,10 +87,10 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
         if sets_pipefail {
             continue;
         }
-        let no_shell = ctx
-            .stage_of(ins)
-            .and_then(|s| s.facts.as_ref())
-            .is_some_and(|f| f.shell == Some(false));
+        // A shell the stage does not have is shell-form-without-shell's error, not pipefail advice.
+        let no_shell = ins.stage.is_some_and(|si| {
+            crate::rules::shell_needed_without_shell::missing_shell(ctx, si, ins).is_some()
+        });
         if no_shell {
             continue;
         }
@@ -145,5 +126,10 @@ mod tests {
             ),
             [3]
         );
+        let python =
+            "FROM python:3.12-slim\nSHELL [\"/usr/local/bin/python3\", \"-c\"]\nRUN print(1 | 2)\n";
+        assert!(lines(python, "DD035").is_empty());
+        let dash = "FROM debian:12\nSHELL [\"/bin/dash\", \"-c\"]\nRUN a | b\n";
+        assert_eq!(lines(dash, "DD035"), [3]);
     }
 }

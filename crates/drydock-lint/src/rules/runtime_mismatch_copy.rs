@@ -1,12 +1,27 @@
-use crate::ctx::{Ctx, Sink, flag, words};
+use crate::ctx::{Ctx, Sink, flag, run_commands, unquote, words};
 use crate::facts::Libc;
-use drydock_dockerfile::ast::InstructionKind;
+use drydock_dockerfile::ast::{Instruction, InstructionKind};
 
 crate::rules::declare_rule! {
     /// ## What it does
-    /// Flags `COPY --from=<stage>` of a Python virtualenv / `site-packages` / `~/.local`, or of
-    /// `node_modules`, between stages whose C library (glibc vs musl) or language runtime version
-    /// (Python `major.minor`, Node major) differ according to the base facts.
+    /// Flags `COPY --from=<stage>` of a Python environment or of `node_modules` between stages whose C
+    /// library (glibc vs musl) or language runtime version (Python `major.minor`, Node major) differ
+    /// according to the base facts. What counts as such a copy:
+    ///
+    /// - a source path that names one: a virtualenv, `site-packages`/`dist-packages`, `lib/pythonX.Y`,
+    ///   `~/.local`, `node_modules`;
+    /// - a source path that is (or contains) the directory a RUN of the source stage installed into with
+    ///   `pip install --prefix=DIR` / `--target=DIR` / `--root=DIR` (`COPY --from=b /install /usr/local`);
+    /// - a source directory that contains the `node_modules` a RUN of the source stage created with
+    ///   `npm ci` / `npm install` (not `-g`): in the `WORKDIR` in effect (or after `cd DIR` in the same
+    ///   RUN, or `--prefix DIR`). When no `WORKDIR` was set, the base's working directory is unknown and
+    ///   the copy is not reported. A `node_modules` copy followed by `npm rebuild`/`npm ci`/`npm install`
+    ///   in the destination stage is not reported (the native modules are rebuilt there).
+    ///
+    /// ## Limits
+    /// Only what the Dockerfile shows is followed: installs done by a script the RUN calls, a `WORKDIR`
+    /// set by the base image's config, or paths built from variables that are not defined in the file
+    /// are not seen, so such copies are not reported (no guessing).
     ///
     /// ## Why is this bad?
     /// Compiled extension modules are built for one libc and one interpreter ABI. A venv built on
@@ -33,7 +48,7 @@ crate::rules::declare_rule! {
     check: check,
 }
 
-#[derive(PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 enum Kind {
     Python,
     Node,
@@ -56,6 +71,151 @@ fn kind_of(path: &str) -> Option<Kind> {
     }
 }
 
+/// Normalise a `COPY --from` source: sources are relative to the source stage's root.
+fn abs_source(src: &str) -> Option<String> {
+    let s = unquote(src);
+    if s.contains(['*', '?', '[', '$']) {
+        return None;
+    }
+    let trimmed = s.trim_end_matches('/');
+    Some(if trimmed.starts_with('/') {
+        trimmed.to_string()
+    } else if trimmed.is_empty() || trimmed == "." {
+        "/".to_string()
+    } else {
+        format!("/{}", trimmed.trim_start_matches("./"))
+    })
+}
+
+/// `dir` joined to `base` (an absolute `dir` wins); `None` when a part is unknown or has a variable.
+fn join(base: Option<&str>, dir: &str) -> Option<String> {
+    if dir.contains('$') {
+        return None;
+    }
+    let joined = if dir.starts_with('/') {
+        dir.to_string()
+    } else {
+        format!("{}/{dir}", base?.trim_end_matches('/'))
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for p in joined.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(format!("/{}", parts.join("/")))
+}
+
+/// True when copying `src` copies `path` (`src` is `path` or one of its parent directories).
+fn covers(src: &str, path: &str) -> bool {
+    src == "/" || src == path || path.starts_with(&format!("{src}/"))
+}
+
+/// The value of `--name=V` or `--name V` (or a short `-t V`) in `argv`.
+fn opt_value(argv: &[String], names: &[&str]) -> Option<String> {
+    argv.iter().enumerate().find_map(|(i, a)| {
+        names.iter().find_map(|n| {
+            if a == n {
+                argv.get(i + 1).cloned()
+            } else {
+                a.strip_prefix(&format!("{n}=")).map(str::to_string)
+            }
+        })
+    })
+}
+
+/// Directories a stage chain's RUNs install into: `(kind, dir, line)`. Python: `pip install --prefix`,
+/// `--target` or `--root`; Node: the `node_modules` `npm ci`/`npm install` creates.
+fn install_dirs(ctx: &Ctx<'_>, stage: usize) -> Vec<(Kind, String, usize)> {
+    let mut out = Vec::new();
+    let mut workdir: Option<String> = None;
+    for ins in ctx.chain_instructions(Some(stage)) {
+        match ins.kind {
+            InstructionKind::Workdir => {
+                let w = words(ins).join(" ");
+                workdir = join(workdir.as_deref(), &ctx.expand_global(&unquote(&w)));
+            }
+            InstructionKind::Run => run_install_dirs(ins, workdir.as_deref(), &mut out),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn run_install_dirs(
+    ins: &Instruction,
+    workdir: Option<&str>,
+    out: &mut Vec<(Kind, String, usize)>,
+) {
+    let line = ins.span.start_line;
+    let mut cwd = workdir.map(str::to_string);
+    for c in run_commands(ins) {
+        let argv = c.argv();
+        let prog = c.program().unwrap_or("");
+        if prog == "cd" {
+            cwd = argv.get(1).and_then(|d| join(cwd.as_deref(), d));
+            continue;
+        }
+        let pip_args = if prog.starts_with("pip") {
+            Some(&argv[1..])
+        } else if prog.starts_with("python")
+            && argv.get(1).is_some_and(|a| a == "-m")
+            && argv.get(2).is_some_and(|a| a.starts_with("pip"))
+        {
+            Some(&argv[3..])
+        } else {
+            None
+        };
+        if let Some(args) = pip_args
+            && args.first().is_some_and(|a| a == "install")
+        {
+            if let Some(dir) = opt_value(args, &["--prefix", "--target", "-t", "--root"])
+                .and_then(|d| join(cwd.as_deref(), &d))
+            {
+                out.push((Kind::Python, dir, line));
+            }
+            continue;
+        }
+        if prog == "npm"
+            && argv
+                .get(1)
+                .is_some_and(|a| matches!(a.as_str(), "ci" | "install" | "i" | "clean-install"))
+            && !argv.iter().any(|a| a == "-g" || a == "--global")
+        {
+            let dir = match opt_value(argv, &["--prefix"]) {
+                Some(p) => join(cwd.as_deref(), &p),
+                None => cwd.clone(),
+            };
+            if let Some(dir) = dir {
+                out.push((
+                    Kind::Node,
+                    join(Some(&dir), "node_modules").unwrap_or_default(),
+                    line,
+                ));
+            }
+        }
+    }
+}
+
+/// True when a RUN of the destination stage after `copy` rebuilds node modules.
+fn node_rebuilt_after(ctx: &Ctx<'_>, copy: &Instruction) -> bool {
+    ctx.chain_instructions(copy.stage)
+        .into_iter()
+        .filter(|i| i.kind == InstructionKind::Run && i.span.start_line > copy.span.start_line)
+        .any(|i| {
+            run_commands(i).iter().any(|c| {
+                c.program() == Some("npm")
+                    && c.argv()
+                        .get(1)
+                        .is_some_and(|a| matches!(a.as_str(), "rebuild" | "ci" | "install" | "i"))
+            })
+        })
+}
+
 fn check(ctx: &Ctx<'_>, out: &mut Sink) {
     for ins in ctx.effective_instructions() {
         if ins.kind != InstructionKind::Copy {
@@ -75,9 +235,25 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
         };
         let w = words(ins);
         let sources = &w[..w.len().saturating_sub(1)];
-        let Some(kind) = sources.iter().find_map(|s| kind_of(s)) else {
+        // By name first; else a source that holds what the source stage installed.
+        let found = sources
+            .iter()
+            .find_map(|s| kind_of(s).map(|k| (k, None)))
+            .or_else(|| {
+                let src_index = ctx.stages.iter().position(|s| std::ptr::eq(s, src))?;
+                let dirs = install_dirs(ctx, src_index);
+                sources.iter().filter_map(|s| abs_source(s)).find_map(|s| {
+                    dirs.iter()
+                        .find(|(_, d, _)| covers(&s, d))
+                        .map(|(k, _, line)| (k.clone(), Some((s.clone(), *line))))
+                })
+            });
+        let Some((kind, via)) = found else {
             continue;
         };
+        if kind == Kind::Node && node_rebuilt_after(ctx, ins) {
+            continue;
+        }
         let mut problems = Vec::new();
         // A destination without libc (scratch, static) cannot run the environment at all: another problem.
         if let (Some(a), Some(b)) = (sf.libc, df.libc)
@@ -108,11 +284,15 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
             &RULE,
             ins.span,
             format!(
-                "copies {} built on `{}` into `{}`, but {}: compiled modules will not load",
+                "copies {}{} built on `{}` into `{}`, but {}: compiled modules will not load",
                 if kind == Kind::Node {
                     "node_modules"
                 } else {
                     "a Python environment"
+                },
+                match &via {
+                    Some((dir, line)) => format!(" (in `{dir}`, installed on line {line})"),
+                    None => String::new(),
                 },
                 crate::imageref::display(src.root_image.as_deref().unwrap_or_default()),
                 crate::imageref::display(dst.root_image.as_deref().unwrap_or_default()),
@@ -125,7 +305,7 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use crate::testutil::lines;
+    use crate::testutil::{lines, messages};
 
     #[test]
     fn hits_and_misses() {
@@ -144,5 +324,47 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn pip_prefix_copied_between_stages() {
+        let bad = "FROM python:3.12-slim AS b\nRUN pip install --prefix=/install -r requirements.txt\nFROM python:3.12-alpine\nCOPY --from=b /install /usr/local\n";
+        assert_eq!(lines(bad, "DD015"), [4]);
+        let m = messages(bad, "DD015");
+        assert!(
+            m[0].contains("(in `/install`, installed on line 2)") && m[0].contains("libc differs"),
+            "{m:?}"
+        );
+        let sep = "FROM python:3.11-slim AS b\nWORKDIR /build\nRUN python -m pip install --prefix deps flask\nFROM python:3.12-slim\nCOPY --from=b /build/deps /usr/local\n";
+        assert_eq!(lines(sep, "DD015"), [5]);
+        assert!(messages(sep, "DD015")[0].contains("Python differs (3.11 → 3.12)"));
+        let same = "FROM python:3.12-slim AS b\nRUN pip install --prefix=/install flask\nFROM python:3.12-slim-bookworm\nCOPY --from=b /install /usr/local\n";
+        assert!(lines(same, "DD015").is_empty());
+        let other = "FROM python:3.12-slim AS b\nRUN pip install --prefix=/install flask\nFROM python:3.12-alpine\nCOPY --from=b /app/static /app/static\n";
+        assert!(lines(other, "DD015").is_empty());
+    }
+
+    #[test]
+    fn node_modules_inside_a_copied_app_dir() {
+        let bad = "FROM node:20 AS b\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nFROM node:20-alpine\nCOPY --from=b /app /app\n";
+        assert_eq!(lines(bad, "DD015"), [6]);
+        assert!(
+            messages(bad, "DD015")[0].contains("node_modules (in `/app`, installed on line 4)")
+        );
+        let cd = "FROM node:22 AS b\nRUN cd /srv/web && npm install\nFROM node:20\nCOPY --from=b /srv /srv\n";
+        assert_eq!(lines(cd, "DD015"), [4]);
+        // No WORKDIR: where npm ran is unknown, not guessed.
+        let unknown =
+            "FROM node:20 AS b\nRUN npm ci\nFROM node:20-alpine\nCOPY --from=b /app /app\n";
+        assert!(lines(unknown, "DD015").is_empty());
+        // Only the build output is copied, or a global install, or a rebuild in the destination.
+        for ok in [
+            "FROM node:20 AS b\nWORKDIR /app\nRUN npm ci && npm run build\nFROM node:20-alpine\nCOPY --from=b /app/dist /app/dist\n",
+            "FROM node:20 AS b\nWORKDIR /app\nRUN npm install -g pnpm\nFROM node:20-alpine\nCOPY --from=b /app /app\n",
+            "FROM node:20 AS b\nWORKDIR /app\nRUN npm ci\nFROM node:20-alpine\nCOPY --from=b /app /app\nRUN npm rebuild\n",
+            "FROM node:20 AS b\nWORKDIR /app\nRUN npm ci\nFROM node:20-bookworm\nCOPY --from=b /app /app\n",
+        ] {
+            assert!(lines(ok, "DD015").is_empty(), "{ok}");
+        }
     }
 }

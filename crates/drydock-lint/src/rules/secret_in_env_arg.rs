@@ -4,8 +4,15 @@ use drydock_dockerfile::ast::{Args, InstructionKind};
 crate::rules::declare_rule! {
     /// ## What it does
     /// Flags `ENV` and `ARG` whose name says it holds a secret: `PASSWORD`, `PASSWD`, `SECRET`, `TOKEN`,
-    /// `API_KEY`, `APIKEY`, `PRIVATE_KEY`, `ACCESS_KEY`, `CREDENTIALS`, `AUTH_KEY`. Names that point at a
-    /// secret instead of holding it (`*_FILE`, `*_PATH`, `*_DIR`, `*_URL`) are not reported.
+    /// `API_KEY`, `APIKEY`, `PRIVATE_KEY`, `ACCESS_KEY`, `CREDENTIALS`, `AUTH_KEY`, unless the name points
+    /// at a secret or is a switch about one.
+    ///
+    /// Not reported:
+    /// - names that point at a secret instead of holding it (`*_FILE` such as `DB_PASSWORD_FILE` or
+    ///   `GITHUB_TOKEN_FILE`, `*_PATH`, `*_DIR`, `*_URL`…);
+    /// - switches about a secret, whose name has a word such as `ALLOW`, `RANDOM`, `EMPTY`, `SKIP`,
+    ///   `DISABLE`, `ENABLE`, `REQUIRE` or `GENERATE` (`MYSQL_ALLOW_EMPTY_PASSWORD=yes`,
+    ///   `MYSQL_RANDOM_ROOT_PASSWORD=1`).
     ///
     /// ## Why is this bad?
     /// `ENV` values are stored in the image config for anyone who can pull it; `ARG` values are recorded
@@ -43,6 +50,14 @@ pub fn secret_name(name: &str) -> bool {
     .iter()
     .any(|s| n.ends_with(s))
     {
+        return false;
+    }
+    // A switch about a secret (`MYSQL_ALLOW_EMPTY_PASSWORD=yes`) holds a flag, not the secret.
+    const SWITCH_WORDS: &[&str] = &[
+        "ALLOW", "RANDOM", "EMPTY", "SKIP", "DISABLE", "DISABLED", "ENABLE", "ENABLED", "REQUIRE",
+        "REQUIRED", "GENERATE",
+    ];
+    if n.split('_').any(|w| SWITCH_WORDS.contains(&w)) {
         return false;
     }
     [
@@ -111,5 +126,29 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn switches_and_pointers_are_not_secrets() {
+        for ok in [
+            "ENV MYSQL_ALLOW_EMPTY_PASSWORD=yes",
+            "ENV MYSQL_RANDOM_ROOT_PASSWORD=1",
+            "ENV ALLOW_EMPTY_PASSWORD=true",
+            "ARG SKIP_TOKEN_CHECK=0",
+            "ENV POSTGRES_PASSWORD_FILE=/run/secrets/pg",
+            "ENV GITHUB_TOKEN_FILE=/run/secrets/gh",
+        ] {
+            let t = format!("FROM mysql:8\n{ok}\n");
+            assert!(lines(&t, "DD033").is_empty(), "{ok}");
+        }
+        for bad in [
+            "ENV MYSQL_ROOT_PASSWORD=yes",
+            "ENV MYSQL_PASSWORD=example",
+            "ARG GITHUB_TOKEN",
+            "ENV PASSWORD_ALLOWLIST_SECRET=x",
+        ] {
+            let t = format!("FROM mysql:8\n{bad}\n");
+            assert_eq!(lines(&t, "DD033"), [2], "{bad}");
+        }
     }
 }

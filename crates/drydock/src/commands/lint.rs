@@ -15,12 +15,19 @@ use drydock_lint::{
 use crate::cli::{LintArgs, LintFormat};
 
 pub fn run(a: &LintArgs) -> Result<u8> {
-    let mappings = parse_mappings(&a.images)?;
+    let opts = super::open_options(&a.image_args)?;
+    // Every explicit mapping is read up front: one that cannot be read is an error, not a fallback.
+    let mappings = a
+        .images
+        .iter()
+        .map(|item| Mapping::read(item, &opts))
+        .collect::<Result<Vec<_>>>()?;
     let image_resolver = ImageResolver {
-        opts: super::open_options(&a.image_args)?,
+        opts,
         mappings,
         registries: a.resolve,
         cache: RefCell::new(HashMap::new()),
+        warned: RefCell::new(BTreeSet::new()),
     };
     let use_images = a.resolve || !image_resolver.mappings.is_empty();
     let resolver: FirstOf = if use_images {
@@ -114,17 +121,86 @@ fn parse_severity(s: &str) -> Result<Severity> {
         })
 }
 
-/// `REF=SOURCE` pairs from `--image`.
-fn parse_mappings(items: &[String]) -> Result<Vec<(String, String)>> {
-    items
-        .iter()
-        .map(|item| {
-            let Some((r, source)) = item.split_once('=') else {
-                bail!("--image {item:?}: expected REF=SOURCE, e.g. python:3.12-slim=oci:./python");
-            };
-            Ok((normalize_ref(r), source.to_string()))
+/// The parts of a reference that mappings are matched on: `registry/repository`, tag and digest pin.
+/// The name is parsed without the digest, so a malformed pin still matches by repository and tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RefParts {
+    name: String,
+    tag: Option<String>,
+    pin: Option<String>,
+}
+
+impl RefParts {
+    fn parse(r: &str) -> Option<RefParts> {
+        let r = r.trim();
+        let (rest, pin) = match r.split_once('@') {
+            Some((a, d)) => (a, Some(d.to_ascii_lowercase())),
+            None => (r, None),
+        };
+        let reference: drydock_image::Reference = rest.parse().ok()?;
+        Some(RefParts {
+            name: reference.name(),
+            tag: reference.tag().map(str::to_string),
+            pin,
         })
-        .collect()
+    }
+
+    /// The tag a pull would use: as written, or `latest` when neither tag nor digest is given.
+    fn pulled_tag(&self) -> Option<&str> {
+        match (&self.tag, &self.pin) {
+            (Some(t), _) => Some(t),
+            (None, None) => Some("latest"),
+            (None, Some(_)) => None,
+        }
+    }
+}
+
+/// One `--image REF=SOURCE`, with the facts of the image it names (read when the mapping is parsed).
+struct Mapping {
+    /// As given on the command line.
+    given: String,
+    parts: RefParts,
+    facts: BaseFacts,
+    /// The mapped image's manifest digest and, for an index, the index digest.
+    digests: Vec<String>,
+}
+
+impl Mapping {
+    fn read(item: &str, opts: &drydock_image::OpenOptions) -> Result<Mapping> {
+        let Some((r, source)) = item.split_once('=') else {
+            bail!("--image {item:?}: expected REF=SOURCE, e.g. python:3.12-slim=oci:./python");
+        };
+        let parts = RefParts::parse(r)
+            .with_context(|| format!("--image {item}: `{r}` is not an image reference"))?;
+        if let Some(pin) = &parts.pin {
+            pin.parse::<drydock_image::Digest>()
+                .map_err(|e| anyhow::anyhow!("--image {item}: `{pin}` is not a digest: {e}"))?;
+        }
+        let (facts, digests) = read_image(source, opts)
+            .with_context(|| format!("--image {item}: cannot read {source}"))?;
+        Ok(Mapping {
+            given: item.to_string(),
+            parts,
+            facts,
+            digests,
+        })
+    }
+
+    /// A mapping with a digest matches that exact pin (and the tag, when both give one); one without a
+    /// digest matches the repository and tag whether or not the Dockerfile also pins a digest.
+    fn matches(&self, r: &RefParts) -> bool {
+        let m = &self.parts;
+        if m.name != r.name {
+            return false;
+        }
+        match &m.pin {
+            Some(pin) => {
+                r.pin.as_ref() == Some(pin)
+                    && (m.tag.is_none() || r.tag.is_none() || m.tag == r.tag)
+            }
+            None => r.pulled_tag().is_some() && m.pulled_tag() == r.pulled_tag(),
+        }
+    }
 }
 
 /// A reference in Docker's normalised form when it parses, else as written.
@@ -138,9 +214,21 @@ fn normalize_ref(r: &str) -> String {
 /// Facts read from real images (mapped local sources, or registries with `--resolve`).
 struct ImageResolver {
     opts: drydock_image::OpenOptions,
-    mappings: Vec<(String, String)>,
+    mappings: Vec<Mapping>,
     registries: bool,
     cache: RefCell<HashMap<String, Option<BaseFacts>>>,
+    /// (mapping, pin) pairs already warned about.
+    warned: RefCell<BTreeSet<(String, String)>>,
+}
+
+impl ImageResolver {
+    /// The mapping for a reference: an exact digest mapping first, then one by repository and tag.
+    fn mapping_for(&self, r: &RefParts) -> Option<&Mapping> {
+        let matching = || self.mappings.iter().filter(|m| m.matches(r));
+        matching()
+            .find(|m| m.parts.pin.is_some())
+            .or_else(|| matching().next())
+    }
 }
 
 impl BaseResolver for ImageResolver {
@@ -148,26 +236,48 @@ impl BaseResolver for ImageResolver {
         if image_ref.eq_ignore_ascii_case("scratch") {
             return None;
         }
+        if let Some(parts) = RefParts::parse(image_ref)
+            && let Some(m) = self.mapping_for(&parts)
+        {
+            if let Some(pin) = &parts.pin
+                && !m.digests.contains(pin)
+                && self
+                    .warned
+                    .borrow_mut()
+                    .insert((m.given.clone(), pin.clone()))
+            {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "drydock: warning: --image {}: the mapped image is {}, not {pin} as `{}` pins; its facts are used anyway",
+                    m.given,
+                    m.digests.first().map(String::as_str).unwrap_or("unknown"),
+                    image_ref.trim()
+                );
+            }
+            return Some(m.facts.clone());
+        }
+        if !self.registries {
+            return None;
+        }
         let key = normalize_ref(image_ref);
         if let Some(hit) = self.cache.borrow().get(&key) {
             return hit.clone();
         }
-        let source = match self.mappings.iter().find(|(r, _)| *r == key) {
-            Some((_, s)) => Some(s.clone()),
-            None if self.registries => Some(format!("docker://{key}")),
-            None => None,
-        };
-        let facts = source.and_then(|s| match facts_of(&s, &self.opts) {
-            Ok(f) => Some(f),
+        let source = format!("docker://{key}");
+        let facts = match read_image(&source, &self.opts) {
+            Ok((f, _)) => Some(f),
             Err(e) => {
                 let _ = writeln!(
                     std::io::stderr(),
-                    "drydock: warning: could not read base image {image_ref} ({s}): {}; using the bundled table",
-                    format!("{e:#}").split_whitespace().collect::<Vec<_>>().join(" ")
+                    "drydock: warning: could not read base image {image_ref} ({source}): {}; using the bundled table",
+                    format!("{e:#}")
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 );
                 None
             }
-        });
+        };
         self.cache.borrow_mut().insert(key, facts.clone());
         facts
     }
@@ -176,8 +286,15 @@ impl BaseResolver for ImageResolver {
 /// Directories whose executables count as "on PATH" when the image's own PATH is unknown.
 const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-fn facts_of(source: &str, opts: &drydock_image::OpenOptions) -> Result<BaseFacts> {
+/// The base facts of an image and its digests (manifest, then index if any).
+fn read_image(source: &str, opts: &drydock_image::OpenOptions) -> Result<(BaseFacts, Vec<String>)> {
     let image = drydock_image::open(source, opts)?;
+    let digests: Vec<String> = image
+        .manifest_digest
+        .iter()
+        .chain(image.index_digest.iter())
+        .map(|d| d.to_string())
+        .collect();
     let (report, tree) = drydock_facts::inspect_with_tree(&image, &Default::default(), &mut [])?;
     let path = image
         .config
@@ -214,7 +331,7 @@ fn facts_of(source: &str, opts: &drydock_image::OpenOptions) -> Result<BaseFacts
         .unwrap_or("")
         .to_string();
     let user = image.config.config.user.clone().filter(|u| !u.is_empty());
-    Ok(BaseFacts {
+    let facts = BaseFacts {
         shell: Some(report.shells.sh.present),
         libc: Some(match report.libc.kind {
             LibcKind::Glibc => Libc::Glibc,
@@ -236,6 +353,16 @@ fn facts_of(source: &str, opts: &drydock_image::OpenOptions) -> Result<BaseFacts
         ),
         binaries: Some(binaries),
         absent: BTreeSet::new(),
+        build_tools: Some(
+            report
+                .risk
+                .build_tools
+                .iter()
+                .map(|t| t.name.clone())
+                .collect(),
+        ),
+        healthcheck: Some(image.config.config.healthcheck.is_some()),
+        os: Some(image.config.os.clone()).filter(|o| !o.is_empty()),
         source: format!(
             "image {source}@{}",
             image
@@ -243,5 +370,70 @@ fn facts_of(source: &str, opts: &drydock_image::OpenOptions) -> Result<BaseFacts
                 .as_ref()
                 .unwrap_or(&image.config_digest)
         ),
-    })
+    };
+    Ok((facts, digests))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mapping(r: &str) -> Mapping {
+        Mapping {
+            given: format!("{r}=oci:/x"),
+            parts: RefParts::parse(r).expect("reference"),
+            facts: BaseFacts::default(),
+            digests: Vec::new(),
+        }
+    }
+
+    fn parts(r: &str) -> RefParts {
+        RefParts::parse(r).expect("reference")
+    }
+
+    #[test]
+    fn tag_mappings_match_digest_pinned_references() {
+        let d = format!("sha256:{}", "a".repeat(64));
+        let m = mapping("python:3.12-slim");
+        assert!(m.matches(&parts("python:3.12-slim")));
+        assert!(m.matches(&parts("docker.io/library/python:3.12-slim")));
+        assert!(m.matches(&parts(&format!("python:3.12-slim@{d}"))));
+        // A malformed pin still matches by repository and tag.
+        assert!(m.matches(&parts("python:3.12-slim@sha256:abc")));
+        assert!(!m.matches(&parts("python:3.11-slim")));
+        assert!(
+            !m.matches(&parts(&format!("python@{d}"))),
+            "no tag to match"
+        );
+        assert!(!m.matches(&parts("example.com/python:3.12-slim")));
+        assert!(mapping("python").matches(&parts("python:latest")));
+    }
+
+    #[test]
+    fn digest_mappings_match_that_exact_pin() {
+        let d = format!("sha256:{}", "a".repeat(64));
+        let other = format!("sha256:{}", "b".repeat(64));
+        let m = mapping(&format!("python:3.12-slim@{d}"));
+        assert!(m.matches(&parts(&format!("python:3.12-slim@{d}"))));
+        assert!(m.matches(&parts(&format!("python@{d}"))));
+        assert!(!m.matches(&parts(&format!("python:3.12-slim@{other}"))));
+        assert!(!m.matches(&parts("python:3.12-slim")));
+        assert!(!m.matches(&parts(&format!("python:3.11@{d}"))));
+        // The exact pin wins over a tag mapping for the same reference.
+        let resolver = ImageResolver {
+            opts: drydock_image::OpenOptions::default(),
+            mappings: vec![mapping("python:3.12-slim"), m],
+            registries: false,
+            cache: RefCell::new(HashMap::new()),
+            warned: RefCell::new(BTreeSet::new()),
+        };
+        let chosen = resolver
+            .mapping_for(&parts(&format!("python:3.12-slim@{d}")))
+            .unwrap();
+        assert!(chosen.parts.pin.is_some());
+        let tagged = resolver
+            .mapping_for(&parts(&format!("python:3.12-slim@{other}")))
+            .unwrap();
+        assert!(tagged.parts.pin.is_none());
+    }
 }
