@@ -110,7 +110,8 @@ pub struct LintArgs {
     /// Read each base image's real facts instead of the bundled table.
     #[arg(long)]
     pub resolve: bool,
-    /// With --resolve: read REF from a local source instead of its registry, e.g. `python:3.12-slim=oci:./img`.
+    /// Take the facts for REF from a local source instead of the bundled table or its registry,
+    /// e.g. `python:3.12-slim=oci:./img` (with or without --resolve).
     #[arg(long = "image", value_name = "REF=SOURCE")]
     pub images: Vec<String>,
     #[command(flatten)]
