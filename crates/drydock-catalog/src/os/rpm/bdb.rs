@@ -42,7 +42,9 @@ pub fn is_bdb(b: &[u8]) -> bool {
         .is_some_and(|m| m == HASH_MAGIC.to_le_bytes() || m == HASH_MAGIC.to_be_bytes())
 }
 
-/// Every overflow value in the file, in page order.
+/// Every value in the file, in page order. Each overflow page belongs to one value: a page met a
+/// second time (a chain looping, or two entries sharing a chain) is refused, and so values never add
+/// up to more bytes than the file holds.
 pub fn values(file: &[u8]) -> Result<Vec<Vec<u8>>, BdbError> {
     let err = |m: String| BdbError(m);
     let magic = file
@@ -65,6 +67,13 @@ pub fn values(file: &[u8]) -> Result<Vec<Vec<u8>>, BdbError> {
     let last_page = last_page.min(pages_in_file.saturating_sub(1));
     let page = |n: usize| file.get(n * page_size..(n + 1) * page_size);
     let mut out = Vec::new();
+    // The chain each overflow page was read for (0: none yet), and each chain's first page. Every
+    // chain claims at least one page of its own, so neither outgrows the page count.
+    let mut owner: Vec<u32> = vec![0; pages_in_file];
+    let mut chain_starts: Vec<u32> = vec![0];
+    // On-page values are copied too: entries pointing at one item again and again must not
+    // multiply it, so all values together stay within the file's size.
+    let mut copied = 0usize;
     for n in 1..=last_page {
         let Some(p) = page(n) else { break };
         let ty = p[25];
@@ -92,6 +101,13 @@ pub fn values(file: &[u8]) -> Result<Vec<Vec<u8>>, BdbError> {
                     continue;
                 }
                 if let Some(v) = item(k).and_then(|i| i.get(1..)).filter(|v| v.len() >= 8) {
+                    copied += v.len();
+                    if copied > file.len() {
+                        return Err(err(format!(
+                            "page {n}: values add up to more than the file's {} bytes",
+                            file.len()
+                        )));
+                    }
                     out.push(v.to_vec());
                 }
                 continue;
@@ -113,15 +129,24 @@ pub fn values(file: &[u8]) -> Result<Vec<Vec<u8>>, BdbError> {
             }
             // Grown as pages arrive: a lying length must not reserve memory up front.
             let mut value = Vec::with_capacity(total.min(1 << 20));
+            let chain = chain_starts.len() as u32;
+            chain_starts.push(first);
             let mut next = first as usize;
-            let mut hops = 0usize;
             while next != 0 {
-                hops += 1;
-                if hops > pages_in_file {
-                    return Err(err(format!("overflow chain from page {first} loops")));
-                }
                 let op = page(next)
                     .ok_or_else(|| err(format!("overflow page {next} beyond the file")))?;
+                match owner[next] {
+                    0 => owner[next] = chain,
+                    c if c == chain => {
+                        return Err(err(format!("overflow chain from page {first} loops")));
+                    }
+                    c => {
+                        return Err(err(format!(
+                            "overflow page {next} is shared by two values (chains from pages {} and {first})",
+                            chain_starts[c as usize]
+                        )));
+                    }
+                }
                 if op[25] != P_OVERFLOW {
                     return Err(err(format!("page {next} is not an overflow page")));
                 }
@@ -137,6 +162,7 @@ pub fn values(file: &[u8]) -> Result<Vec<Vec<u8>>, BdbError> {
                 value.extend_from_slice(&chunk[..chunk.len().min(room)]);
                 next = following;
             }
+            copied += value.len();
             out.push(value);
         }
     }
