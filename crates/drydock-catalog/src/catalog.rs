@@ -286,26 +286,49 @@ impl OsReleaseVisitor {
     }
 }
 
-/// For OS packages without a layer yet (apk, rpm): the layer of the first owned file still present;
-/// for a package that owns no file (a meta package), the layer of its database file, the best
-/// left to go on.
+/// For OS packages without a layer yet (apk, rpm: one database file for all packages, rewritten by
+/// every layer that installs anything): the layer that introduced the package.
+///
+/// The walk offers only the final copy of the database, so the layer whose copy first holds the
+/// record is not known; the package's own files stand in. Installing (or upgrading) a package writes
+/// all its files, while a later layer may rewrite a few of them without touching the package
+/// (appending to `/etc/motd`, `update-ca-certificates`, `adduser` editing `/etc/passwd`). So the
+/// package's layer is the lowest layer among its files still present, counting only files outside
+/// `/etc` when it has any (a package manager keeps locally changed configuration files over an
+/// upgrade), and never above the database file's own layer (the record was there by then). A
+/// package with no file present (a meta package) takes the database file's layer.
 fn attribute_layers(packages: &mut [Package], tree: &FileTree, ctx: &Context) {
     for p in packages
         .iter_mut()
         .filter(|p| p.kind.is_os() && p.layer.is_none())
     {
-        let layer = p.files.iter().find_map(|f| {
-            tree.get(f)
-                .filter(|n| n.kind != Kind::Dir)
-                .or_else(|| tree.resolve(f).map(|(_, n)| n))
-                .map(|n| n.layer)
-        });
-        let layer = layer.or_else(|| {
-            p.locations
-                .first()
-                .and_then(|l| tree.get(l))
-                .map(|n| n.layer)
-        });
+        let db_layer = p
+            .locations
+            .first()
+            .and_then(|l| tree.get(l))
+            .map(|n| n.layer);
+        let present: Vec<(bool, usize)> = p
+            .files
+            .iter()
+            .filter_map(|f| {
+                let layer = tree
+                    .get(f)
+                    .filter(|n| n.kind != Kind::Dir)
+                    .or_else(|| tree.resolve(f).map(|(_, n)| n))
+                    .map(|n| n.layer)?;
+                Some((f.starts_with("/etc/"), layer))
+            })
+            .collect();
+        let outside_etc = present.iter().any(|(etc, _)| !etc);
+        let files_layer = present
+            .iter()
+            .filter(|(etc, _)| !outside_etc || !etc)
+            .map(|(_, l)| *l)
+            .min();
+        let layer = match (files_layer, db_layer) {
+            (Some(f), Some(d)) => Some(f.min(d)),
+            (f, d) => f.or(d),
+        };
         if let Some(layer) = layer {
             crate::os::set_layer(p, layer, ctx);
         }

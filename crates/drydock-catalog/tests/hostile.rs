@@ -656,29 +656,79 @@ fn dpkg_layers_come_from_list_files() {
     assert_eq!(c.packages[1].purl, "pkg:deb/debian/old@1?arch=amd64");
 }
 
+/// apk and rpm keep one database file, rewritten by every layer that installs: a package's layer is
+/// where it was introduced, not where one of its files was last touched.
 #[test]
-fn apk_layer_is_the_first_owned_file_still_present() {
-    let db = b"P:a\nV:1-r0\nA:x86_64\nF:usr/bin\nR:gone\nR:a\n\nP:meta\nV:1\nA:x86_64\n".to_vec();
+fn apk_and_rpm_packages_stay_in_the_layer_that_installed_them() {
+    let db = [
+        // Installed by layer 0; layer 1 appended to /etc/motd and added a user to /etc/passwd.
+        "P:base\nV:1-r0\nA:x86_64\nF:etc\nR:motd\nR:passwd\nF:usr/bin\nR:base\n",
+        // Only configuration files; layer 1 regenerated one of them (update-ca-certificates).
+        "P:ca\nV:1-r0\nA:x86_64\nF:etc/ssl\nR:cert.pem\nF:etc/ssl/certs\nR:ca.crt\n",
+        // Installed by layer 1.
+        "P:extra\nV:1-r0\nA:x86_64\nF:etc\nR:extra.conf\nF:usr/bin\nR:extra\n",
+        // Upgraded by layer 2, which kept the locally changed configuration file.
+        "P:up\nV:2-r0\nA:x86_64\nF:etc\nR:up.conf\nF:usr/bin\nR:up\n",
+        // Owns no file.
+        "P:meta\nV:1\nA:x86_64\n",
+        // Its only file was replaced by layer 3, which did not run apk.
+        "P:late\nV:1\nA:x86_64\nF:usr/bin\nR:late\n",
+    ]
+    .join("\n");
     let c = run(
         os::catalogers(),
         &[
-            ("/lib/apk/db/installed", 3, db),
-            ("/usr/bin/a", 2, b"x".to_vec()),
+            ("/lib/apk/db/installed", 2, db.into_bytes()),
+            ("/etc/motd", 1, b"x".to_vec()),
+            ("/etc/passwd", 1, b"x".to_vec()),
+            ("/usr/bin/base", 0, b"x".to_vec()),
+            ("/etc/ssl/cert.pem", 1, b"x".to_vec()),
+            ("/etc/ssl/certs/ca.crt", 0, b"x".to_vec()),
+            ("/etc/extra.conf", 1, b"x".to_vec()),
+            ("/usr/bin/extra", 1, b"x".to_vec()),
+            ("/etc/up.conf", 0, b"x".to_vec()),
+            ("/usr/bin/up", 2, b"x".to_vec()),
+            ("/usr/bin/late", 3, b"x".to_vec()),
+            // rpm: the database rewritten by layer 2, the package's file from layer 0.
+            ("/var/lib/rpm/Packages.db", 2, ndb(&[header("r")])),
+            ("/usr/bin/r", 0, b"x".to_vec()),
             (
                 "/etc/os-release",
                 0,
                 b"ID=alpine\nVERSION_ID=3.20.3\n".to_vec(),
             ),
         ],
-        &Options::default(),
+        &Options {
+            base_layers: Some(1),
+            ..Options::default()
+        },
     );
-    assert_eq!(c.packages[0].layer, Some(2));
+    let got: Vec<(&str, Option<usize>, Option<bool>)> = c
+        .packages
+        .iter()
+        .map(|p| (p.name.as_str(), p.layer, p.in_base_image))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("base", Some(0), Some(true)),
+            ("ca", Some(0), Some(true)),
+            ("extra", Some(1), Some(false)),
+            // Never above the database's layer: the record was there by then.
+            ("late", Some(2), Some(false)),
+            ("meta", Some(2), Some(false)),
+            ("up", Some(2), Some(false)),
+            ("r", Some(0), Some(true)),
+        ]
+    );
     assert_eq!(
         c.packages[0].purl,
-        "pkg:apk/alpine/a@1-r0?arch=x86_64&distro=alpine-3.20.3"
+        "pkg:apk/alpine/base@1-r0?arch=x86_64&distro=alpine-3.20.3"
     );
-    // A package without files falls back to its database's layer.
-    assert_eq!(c.packages[1].layer, Some(3));
+    assert_eq!(
+        c.packages[0].layer_digest,
+        Some(drydock_image::Digest::sha256_of(&[0]).to_string())
+    );
 }
 
 /// A stand-in language cataloger reporting one package per `METADATA` file.
