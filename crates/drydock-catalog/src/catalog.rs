@@ -65,12 +65,7 @@ impl Subject {
             registry: reference.map(|r| r.registry().to_string()),
             tag: reference
                 .and_then(|r| r.tag().map(str::to_string))
-                .or_else(|| {
-                    image
-                        .local_name
-                        .clone()
-                        .filter(|n| !n.contains('/') && !n.contains(':'))
-                }),
+                .or_else(|| image.local_name.as_deref().and_then(local_tag)),
             config_digest: Some(image.config_digest.to_string()),
             platform: Some(image.platform().to_string()),
             layers: image
@@ -82,8 +77,22 @@ impl Subject {
     }
 }
 
+/// The tag in a local image's name: an OCI layout's `ref.name` is usually just the tag (`latest`);
+/// a `docker save` repo tag is a full name (`team/app:1` → `1`; a `:` before a `/` is a port).
+fn local_tag(name: &str) -> Option<String> {
+    if !name.contains(['/', ':']) {
+        return Some(name.to_string()).filter(|n| !n.is_empty());
+    }
+    let name = name.split_once('@').map_or(name, |(n, _)| n);
+    match name.rsplit_once(':') {
+        Some((_, tag)) if !tag.contains('/') && !tag.is_empty() => Some(tag.to_string()),
+        _ => None,
+    }
+}
+
 /// A name for an image from a local source: its `ref.name`/repo tag when that is a full name,
-/// else `<file or directory name>:<tag>` (`oci:/x/app` with tag `latest` → `app:latest`).
+/// else `<file or directory name>:<tag>` (`oci:/x/app` with tag `latest` → `app:latest`; `oci:.`
+/// is named after the current directory).
 fn local_display_name(spec: &str, local_name: Option<&str>) -> String {
     if let Some(n) = local_name.filter(|n| n.contains('/') || n.contains(':')) {
         return n.to_string();
@@ -97,15 +106,23 @@ fn local_display_name(spec: &str, local_name: Option<&str>) -> String {
         Some((p, t)) if !p.is_empty() && !t.contains('/') => (p, Some(t)),
         _ => (path, None),
     };
-    let base = path
+    let mut base = path
         .trim_end_matches('/')
         .rsplit('/')
         .next()
-        .unwrap_or(path);
+        .unwrap_or(path)
+        .to_string();
+    // `.`, `..` or `/`: the directory's own name says more.
+    if matches!(base.as_str(), "" | "." | "..") {
+        base = std::fs::canonicalize(if path.is_empty() { "." } else { path })
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "image".to_string());
+    }
     let base = [".docker.tar", ".oci.tar", ".tar.gz", ".tgz", ".tar"]
         .iter()
         .find_map(|e| base.strip_suffix(e))
-        .unwrap_or(base);
+        .unwrap_or(&base);
     match local_name.or(spec_tag) {
         Some(tag) if !tag.is_empty() => format!("{base}:{tag}"),
         _ => base.to_string(),
@@ -417,7 +434,7 @@ pub fn counts(packages: &[Package]) -> BTreeMap<crate::PackageType, usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::local_display_name;
+    use super::{local_display_name, local_tag};
 
     #[test]
     fn local_names() {
@@ -431,5 +448,24 @@ mod tests {
             "t/app:1"
         );
         assert_eq!(local_display_name("oci-archive:app.oci.tar", None), "app");
+        // A layout named by a relative path of its own: the directory's real name.
+        let here = std::env::current_dir().unwrap();
+        let here = here.file_name().unwrap().to_string_lossy();
+        assert_eq!(
+            local_display_name("oci:.", Some("latest")),
+            format!("{here}:latest")
+        );
+        assert_eq!(local_display_name("./", None), here);
+        assert_eq!(local_display_name("oci:/", None), "image");
+    }
+
+    #[test]
+    fn local_tags() {
+        assert_eq!(local_tag("latest").as_deref(), Some("latest"));
+        assert_eq!(local_tag("t/app:1").as_deref(), Some("1"));
+        assert_eq!(local_tag("127.0.0.1:5000/a/b:tag").as_deref(), Some("tag"));
+        assert_eq!(local_tag("127.0.0.1:5000/a/b"), None);
+        assert_eq!(local_tag("t/app"), None);
+        assert_eq!(local_tag(""), None);
     }
 }
