@@ -83,7 +83,7 @@ fn catalogs() -> Vec<Catalog> {
         PackageType::Apk,
         "g++",
         "1:2 3",
-        "pkg:apk/alpine/g%2B%2B@1%3A2%203",
+        "pkg:apk/alpine/g%2B%2B@1:2%203",
     );
     a.licenses = vec!["MIT BSD GPL2+".into()];
     a.metadata

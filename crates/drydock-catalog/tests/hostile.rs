@@ -890,7 +890,7 @@ fn chisel_manifest_packages() {
     let p = &c.packages[0];
     assert_eq!(
         p.purl,
-        "pkg:deb/ubuntu/zlib1g@1%3A1.3-1?arch=amd64&distro=ubuntu-22.04"
+        "pkg:deb/ubuntu/zlib1g@1:1.3-1?arch=amd64&distro=ubuntu-22.04"
     );
     assert_eq!(p.license_expression.as_deref(), Some("Zlib"));
     assert_eq!(p.layer, Some(1));

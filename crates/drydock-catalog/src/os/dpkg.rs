@@ -646,7 +646,7 @@ mod tests {
                 Some("2.3.1-3")
             )
             .unwrap(),
-            "pkg:deb/debian/libacl1@1%3A2.3.1-3%2Bb1?arch=amd64&distro=debian-12&upstream=acl%402.3.1-3"
+            "pkg:deb/debian/libacl1@1:2.3.1-3%2Bb1?arch=amd64&distro=debian-12&upstream=acl%402.3.1-3"
         );
     }
 

@@ -169,7 +169,7 @@ mod tests {
         };
         assert_eq!(
             subject_purl(&s).unwrap(),
-            "pkg:oci/app@sha256%3Aabcd?arch=amd64&repository_url=registry.invalid%2Fteam%2Fapp&tag=1.0"
+            "pkg:oci/app@sha256:abcd?arch=amd64&repository_url=registry.invalid%2Fteam%2Fapp&tag=1.0"
         );
         // A registry with a port: the name is the repository's last segment.
         let ported = Subject {
@@ -181,9 +181,9 @@ mod tests {
             ..Subject::default()
         };
         assert!(
-            subject_purl(&ported).unwrap().starts_with(
-                "pkg:oci/b@sha256%3Aabcd?repository_url=127.0.0.1%3A5000%2Fa%2Fb&tag=tag"
-            ),
+            subject_purl(&ported)
+                .unwrap()
+                .starts_with("pkg:oci/b@sha256:abcd?repository_url=127.0.0.1:5000%2Fa%2Fb&tag=tag"),
             "{:?}",
             subject_purl(&ported)
         );
@@ -205,7 +205,7 @@ mod tests {
                 ..Subject::default()
             };
             let purl = subject_purl(&local).unwrap();
-            assert_eq!(purl, format!("pkg:oci/{want}@sha256%3Aabcd"), "{name:?}");
+            assert_eq!(purl, format!("pkg:oci/{want}@sha256:abcd"), "{name:?}");
         }
         let u = stable_uuid(&["a", "b"]);
         assert_eq!(u.len(), 36);
