@@ -77,17 +77,22 @@ fn conformance_scalibr_dpkg() {
             continue;
         }
         assert!(cat.warnings.is_empty(), "{name}: {:?}", cat.warnings);
-        // scalibr keeps database order; drydock sorts by name.
+        // scalibr keeps database order; drydock sorts by name. scalibr leaves the source version
+        // empty when `Source:` names none; drydock reports dpkg-query's ${source:Version}, the
+        // package's own version then.
         let mut want_rows: Vec<_> = want
             .iter()
             .map(|p| {
                 let m = &p["Metadata"];
+                let source = s(&m["SourceName"]);
+                let source_version = s(&m["SourceVersion"])
+                    .or_else(|| source.as_ref().and_then(|_| s(&p["Version"])));
                 (
                     s(&p["Name"]).unwrap(),
                     s(&p["Version"]).unwrap(),
                     s(&m["Architecture"]),
-                    s(&m["SourceName"]),
-                    s(&m["SourceVersion"]),
+                    source,
+                    source_version,
                     s(&m["Maintainer"]),
                     s(&m["Status"]),
                 )
