@@ -46,12 +46,15 @@ pub fn run(a: &SbomArgs) -> Result<u8> {
             out.flush()?;
         }
     }
+    // Warnings go to standard error, once, whatever the format (drydock JSON also carries them).
     let mut err = std::io::stderr().lock();
     for w in &catalog.warnings {
         writeln!(
             err,
             "drydock: warning: {}: {}: {}",
-            w.cataloger, w.path, w.message
+            w.cataloger,
+            crate::one_line(&w.path),
+            crate::one_line(&w.message)
         )?;
     }
     Ok(0)
