@@ -140,9 +140,14 @@ pub fn values(file: &[u8]) -> Result<Vec<Vec<u8>>, BdbError> {
                     c if c == chain => {
                         return Err(err(format!("overflow chain from page {first} loops")));
                     }
+                    c if chain_starts[c as usize] == first => {
+                        return Err(err(format!(
+                            "two values share the overflow chain from page {first}"
+                        )));
+                    }
                     c => {
                         return Err(err(format!(
-                            "overflow page {next} is shared by two values (chains from pages {} and {first})",
+                            "two values share overflow page {next} (chains from pages {} and {first})",
                             chain_starts[c as usize]
                         )));
                     }
@@ -221,6 +226,43 @@ mod tests {
         hash[401..480].fill(b'h');
         let v = values(&[meta, hash].concat()).unwrap();
         assert_eq!(v, vec![vec![b'h'; 79]]);
+    }
+
+    /// Two values whose chains start apart and meet (2 → 3 and 4 → 3): the page is theirs twice.
+    #[test]
+    fn refuses_chains_that_merge() {
+        let size = 512;
+        let mut meta = vec![0u8; size];
+        meta[12..16].copy_from_slice(&HASH_MAGIC.to_le_bytes());
+        meta[20..24].copy_from_slice(&(size as u32).to_le_bytes());
+        meta[32..36].copy_from_slice(&4u32.to_le_bytes());
+        let mut hash = page(size, P_HASH, 0, 4, 0);
+        let total = (size - PAGE_HEADER + 10) as u32;
+        for (i, (off, first)) in [(500u16, 0u32), (400, 2), (380, 0), (300, 4)]
+            .into_iter()
+            .enumerate()
+        {
+            hash[PAGE_HEADER + 2 * i..PAGE_HEADER + 2 * i + 2].copy_from_slice(&off.to_le_bytes());
+            if first != 0 {
+                let o = off as usize;
+                hash[o] = H_OFFPAGE;
+                hash[o + 4..o + 8].copy_from_slice(&first.to_le_bytes());
+                hash[o + 8..o + 12].copy_from_slice(&total.to_le_bytes());
+            }
+        }
+        let head_a = page(size, P_OVERFLOW, 3, 0, 0);
+        let tail = page(size, P_OVERFLOW, 0, 0, 10);
+        let head_b = page(size, P_OVERFLOW, 3, 0, 0);
+        let file = [meta, hash, head_a, tail, head_b].concat();
+        let e = values(&file).unwrap_err();
+        assert_eq!(
+            e.0,
+            "two values share overflow page 3 (chains from pages 2 and 4)"
+        );
+        // Without the second value, the first chain reads whole.
+        let mut one = file.clone();
+        one[size + 20..size + 22].copy_from_slice(&2u16.to_le_bytes());
+        assert_eq!(values(&one).unwrap()[0].len(), total as usize);
     }
 
     #[test]
