@@ -367,18 +367,24 @@ impl Cataloger for Rpm {
                 if rp.name == "gpg-pubkey" {
                     continue;
                 }
-                // rpm satisfies a requirement by a provided capability or by an owned path.
+                out.push(to_package(&rp, &f.path, ctx));
+                // rpm satisfies a requirement by a provided capability or by an owned path. The
+                // header's lists move here rather than being copied a third time.
+                let RpmPackage {
+                    requires,
+                    provides: mut prov,
+                    files,
+                    ..
+                } = rp;
                 deps.push(
-                    rp.requires
-                        .iter()
+                    requires
+                        .into_iter()
                         .filter(|r| !r.starts_with("rpmlib(") && !r.starts_with('('))
-                        .map(|r| vec![r.clone()])
+                        .map(|r| vec![r])
                         .collect::<Vec<_>>(),
                 );
-                let mut prov = rp.provides.clone();
-                prov.extend(rp.files.iter().cloned());
+                prov.extend(files);
                 provides.push(prov);
-                out.push(to_package(&rp, &f.path, ctx));
             }
             super::deps::resolve(&mut out, &deps, &provides);
             if bad > 0 {
