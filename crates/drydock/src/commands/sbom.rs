@@ -34,15 +34,18 @@ pub fn run(a: &SbomArgs) -> Result<u8> {
         created: created_time()?,
         ..WriteOptions::default()
     };
-    let mut buf = Vec::new();
-    sbom::write(&catalog, format, &write_opts, &mut buf)?;
+    // Streamed, not built in memory first: an SBOM listing every file can be as large as the catalog.
     match &a.output {
         Some(path) => {
-            std::fs::write(path, &buf).with_context(|| format!("writing {}", path.display()))?
+            let writing = || format!("writing {}", path.display());
+            let file = std::fs::File::create(path).with_context(writing)?;
+            let mut out = std::io::BufWriter::new(file);
+            sbom::write(&catalog, format, &write_opts, &mut out).with_context(writing)?;
+            out.flush().with_context(writing)?;
         }
         None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(&buf)?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            sbom::write(&catalog, format, &write_opts, &mut out)?;
             out.flush()?;
         }
     }
