@@ -65,12 +65,7 @@ impl Subject {
             registry: reference.map(|r| r.registry().to_string()),
             tag: reference
                 .and_then(|r| r.tag().map(str::to_string))
-                .or_else(|| {
-                    image
-                        .local_name
-                        .clone()
-                        .filter(|n| !n.contains('/') && !n.contains(':'))
-                }),
+                .or_else(|| image.local_name.as_deref().and_then(local_tag)),
             config_digest: Some(image.config_digest.to_string()),
             platform: Some(image.platform().to_string()),
             layers: image
@@ -82,8 +77,22 @@ impl Subject {
     }
 }
 
+/// The tag in a local image's name: an OCI layout's `ref.name` is usually just the tag (`latest`);
+/// a `docker save` repo tag is a full name (`team/app:1` → `1`; a `:` before a `/` is a port).
+fn local_tag(name: &str) -> Option<String> {
+    if !name.contains(['/', ':']) {
+        return Some(name.to_string()).filter(|n| !n.is_empty());
+    }
+    let name = name.split_once('@').map_or(name, |(n, _)| n);
+    match name.rsplit_once(':') {
+        Some((_, tag)) if !tag.contains('/') && !tag.is_empty() => Some(tag.to_string()),
+        _ => None,
+    }
+}
+
 /// A name for an image from a local source: its `ref.name`/repo tag when that is a full name,
-/// else `<file or directory name>:<tag>` (`oci:/x/app` with tag `latest` → `app:latest`).
+/// else `<file or directory name>:<tag>` (`oci:/x/app` with tag `latest` → `app:latest`; `oci:.`
+/// is named after the current directory).
 fn local_display_name(spec: &str, local_name: Option<&str>) -> String {
     if let Some(n) = local_name.filter(|n| n.contains('/') || n.contains(':')) {
         return n.to_string();
@@ -97,15 +106,23 @@ fn local_display_name(spec: &str, local_name: Option<&str>) -> String {
         Some((p, t)) if !p.is_empty() && !t.contains('/') => (p, Some(t)),
         _ => (path, None),
     };
-    let base = path
+    let mut base = path
         .trim_end_matches('/')
         .rsplit('/')
         .next()
-        .unwrap_or(path);
+        .unwrap_or(path)
+        .to_string();
+    // `.`, `..` or `/`: the directory's own name says more.
+    if matches!(base.as_str(), "" | "." | "..") {
+        base = std::fs::canonicalize(if path.is_empty() { "." } else { path })
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "image".to_string());
+    }
     let base = [".docker.tar", ".oci.tar", ".tar.gz", ".tgz", ".tar"]
         .iter()
         .find_map(|e| base.strip_suffix(e))
-        .unwrap_or(base);
+        .unwrap_or(&base);
     match local_name.or(spec_tag) {
         Some(tag) if !tag.is_empty() => format!("{base}:{tag}"),
         _ => base.to_string(),
@@ -286,26 +303,49 @@ impl OsReleaseVisitor {
     }
 }
 
-/// For OS packages without a layer yet (apk, rpm): the layer of the first owned file still present;
-/// for a package that owns no file (a meta package), the layer of its database file, the best
-/// left to go on.
+/// For OS packages without a layer yet (apk, rpm: one database file for all packages, rewritten by
+/// every layer that installs anything): the layer that introduced the package.
+///
+/// The walk offers only the final copy of the database, so the layer whose copy first holds the
+/// record is not known; the package's own files stand in. Installing (or upgrading) a package writes
+/// all its files, while a later layer may rewrite a few of them without touching the package
+/// (appending to `/etc/motd`, `update-ca-certificates`, `adduser` editing `/etc/passwd`). So the
+/// package's layer is the lowest layer among its files still present, counting only files outside
+/// `/etc` when it has any (a package manager keeps locally changed configuration files over an
+/// upgrade), and never above the database file's own layer (the record was there by then). A
+/// package with no file present (a meta package) takes the database file's layer.
 fn attribute_layers(packages: &mut [Package], tree: &FileTree, ctx: &Context) {
     for p in packages
         .iter_mut()
         .filter(|p| p.kind.is_os() && p.layer.is_none())
     {
-        let layer = p.files.iter().find_map(|f| {
-            tree.get(f)
-                .filter(|n| n.kind != Kind::Dir)
-                .or_else(|| tree.resolve(f).map(|(_, n)| n))
-                .map(|n| n.layer)
-        });
-        let layer = layer.or_else(|| {
-            p.locations
-                .first()
-                .and_then(|l| tree.get(l))
-                .map(|n| n.layer)
-        });
+        let db_layer = p
+            .locations
+            .first()
+            .and_then(|l| tree.get(l))
+            .map(|n| n.layer);
+        let present: Vec<(bool, usize)> = p
+            .files
+            .iter()
+            .filter_map(|f| {
+                let layer = tree
+                    .get(f)
+                    .filter(|n| n.kind != Kind::Dir)
+                    .or_else(|| tree.resolve(f).map(|(_, n)| n))
+                    .map(|n| n.layer)?;
+                Some((f.starts_with("/etc/"), layer))
+            })
+            .collect();
+        let outside_etc = present.iter().any(|(etc, _)| !etc);
+        let files_layer = present
+            .iter()
+            .filter(|(etc, _)| !outside_etc || !etc)
+            .map(|(_, l)| *l)
+            .min();
+        let layer = match (files_layer, db_layer) {
+            (Some(f), Some(d)) => Some(f.min(d)),
+            (f, d) => f.or(d),
+        };
         if let Some(layer) = layer {
             crate::os::set_layer(p, layer, ctx);
         }
@@ -394,7 +434,7 @@ pub fn counts(packages: &[Package]) -> BTreeMap<crate::PackageType, usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::local_display_name;
+    use super::{local_display_name, local_tag};
 
     #[test]
     fn local_names() {
@@ -408,5 +448,24 @@ mod tests {
             "t/app:1"
         );
         assert_eq!(local_display_name("oci-archive:app.oci.tar", None), "app");
+        // A layout named by a relative path of its own: the directory's real name.
+        let here = std::env::current_dir().unwrap();
+        let here = here.file_name().unwrap().to_string_lossy();
+        assert_eq!(
+            local_display_name("oci:.", Some("latest")),
+            format!("{here}:latest")
+        );
+        assert_eq!(local_display_name("./", None), here);
+        assert_eq!(local_display_name("oci:/", None), "image");
+    }
+
+    #[test]
+    fn local_tags() {
+        assert_eq!(local_tag("latest").as_deref(), Some("latest"));
+        assert_eq!(local_tag("t/app:1").as_deref(), Some("1"));
+        assert_eq!(local_tag("127.0.0.1:5000/a/b:tag").as_deref(), Some("tag"));
+        assert_eq!(local_tag("127.0.0.1:5000/a/b"), None);
+        assert_eq!(local_tag("t/app"), None);
+        assert_eq!(local_tag(""), None);
     }
 }

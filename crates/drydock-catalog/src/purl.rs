@@ -1,8 +1,10 @@
 //! Package URLs (`pkg:type/namespace/name@version?qualifiers`) built with the spec's percent-encoding.
 //!
-//! Every component is encoded the way packageurl-go (used by Syft and Trivy) does it: anything but
-//! ASCII letters, digits and `.-_~` is `%XX`, so `1:2.5-1+b1` becomes `1%3A2.5-1%2Bb1`. Qualifiers are
-//! sorted by key and empty values are left out.
+//! Every component is encoded in the spec's canonical form: anything but ASCII letters, digits,
+//! `.-_~` and `:` is `%XX` (the spec forbids encoding the colon, wherever it is), so `1:2.5-1+b1`
+//! becomes `1:2.5-1%2Bb1`, as in the spec's own `deb` examples. packageurl-go writes this form
+//! since 0.1.5; older releases (and the Syft builds using them) wrote `%3A`. Qualifiers are sorted
+//! by key and empty values are left out.
 
 use std::fmt::Write as _;
 
@@ -71,11 +73,11 @@ impl std::fmt::Display for Purl {
     }
 }
 
-/// Percent-encodes everything but the URL-unreserved characters.
+/// Percent-encodes everything but the URL-unreserved characters and the colon.
 pub fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~') {
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~' | b':') {
             out.push(b as char);
         } else {
             let _ = write!(out, "%{b:02X}");
@@ -89,7 +91,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn encodes_like_packageurl_go() {
+    fn encodes_in_the_canonical_form() {
         let p = Purl::new("deb", "attr")
             .namespace("debian")
             .version("1:2.5.1-4+b1")
@@ -98,8 +100,13 @@ mod tests {
             .qualifier("upstream", "");
         assert_eq!(
             p.to_string(),
-            "pkg:deb/debian/attr@1%3A2.5.1-4%2Bb1?arch=amd64&distro=debian-12"
+            "pkg:deb/debian/attr@1:2.5.1-4%2Bb1?arch=amd64&distro=debian-12"
         );
         assert_eq!(encode("g plus+"), "g%20plus%2B");
+        // The separators that are data here, but never the colon.
+        assert_eq!(
+            encode("a/b?c=d&e#f@g%h:i"),
+            "a%2Fb%3Fc%3Dd%26e%23f%40g%25h:i"
+        );
     }
 }

@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 
 use drydock_catalog::sbom::{self, Format, WriteOptions};
-use drydock_catalog::{Catalog, Options, Package, PackageType, Subject, catalog_dir, license};
+use drydock_catalog::{
+    Catalog, Options, Package, PackageType, Subject, Warning, catalog_dir, license,
+};
 use serde_json::Value;
 
 fn shared() -> PathBuf {
@@ -83,7 +85,7 @@ fn catalogs() -> Vec<Catalog> {
         PackageType::Apk,
         "g++",
         "1:2 3",
-        "pkg:apk/alpine/g%2B%2B@1%3A2%203",
+        "pkg:apk/alpine/g%2B%2B@1:2%203",
     );
     a.licenses = vec!["MIT BSD GPL2+".into()];
     a.metadata
@@ -103,6 +105,11 @@ fn catalogs() -> Vec<Catalog> {
     let mut d = Package::new(PackageType::Apk, "g---2", "1", "pkg:apk/alpine/g---2@1");
     d.licenses = vec![String::new()];
     odd.packages = vec![a, b, c, d];
+    odd.warnings.push(Warning {
+        cataloger: "rpm",
+        path: "/var/lib/rpm/Packages".into(),
+        message: "bad Berkeley DB file: page size 3".into(),
+    });
     out.push(odd);
     out
 }
@@ -261,11 +268,13 @@ fn conformance_drydock_json_and_table() {
         assert_valid(&v, &doc, &c.subject.name);
         assert_eq!(doc["schema"], sbom::json::SCHEMA);
         assert_eq!(doc["packages"].as_array().unwrap().len(), c.packages.len());
+        assert_eq!(doc["warnings"].as_array().unwrap().len(), c.warnings.len());
         let table = String::from_utf8(render(&c, Format::Table)).unwrap();
-        assert_eq!(
-            table.lines().filter(|l| !l.starts_with("warning:")).count(),
-            c.packages.len().max(1) + 1
-        );
+        // Packages only: warnings are the caller's to show (once, on standard error).
+        assert_eq!(table.lines().count(), c.packages.len().max(1) + 1);
+        for w in &c.warnings {
+            assert!(!table.contains(&w.message), "{table}");
+        }
         for p in &c.packages {
             assert!(table.contains(&p.name));
         }

@@ -137,6 +137,61 @@ fn header(name: &str) -> Vec<u8> {
     b
 }
 
+/// An rpm header built from `(tag, type, payload, count)` entries (int32 payloads 4-aligned).
+fn header_of(entries: &[(u32, u32, Vec<u8>, u32)]) -> Vec<u8> {
+    let mut data = Vec::new();
+    let mut index = Vec::new();
+    for (tag, ty, payload, count) in entries {
+        if *ty == 4 {
+            while !data.len().is_multiple_of(4) {
+                data.push(0);
+            }
+        }
+        index.push((*tag, *ty, data.len() as u32, *count));
+        data.extend(payload);
+    }
+    let mut b = Vec::new();
+    b.extend((index.len() as u32).to_be_bytes());
+    b.extend((data.len() as u32).to_be_bytes());
+    for (t, ty, off, n) in index {
+        for x in [t, ty, off, n] {
+            b.extend(x.to_be_bytes());
+        }
+    }
+    b.extend(data);
+    b
+}
+
+fn cstr(s: &str) -> Vec<u8> {
+    let mut v = s.as_bytes().to_vec();
+    v.push(0);
+    v
+}
+
+/// A small header whose `files` base names share one long directory: every one expands to the
+/// whole directory, as far as the header parser allows for one header.
+fn spreading_header(name: &str, dir_len: usize, files: usize) -> Vec<u8> {
+    let dir = format!("/{}/", "d".repeat(dir_len));
+    header_of(&[
+        (1000, 6, cstr(name), 1),
+        (1001, 6, cstr("1.0"), 1),
+        (1002, 6, cstr("1"), 1),
+        (1118, 8, cstr(&dir), 1),
+        (1117, 8, b"x\0".repeat(files), files as u32),
+        (1116, 4, vec![0; 4 * files], files as u32),
+    ])
+}
+
+/// A header padded with a `pad`-byte summary, so it needs overflow pages wherever it is stored.
+fn padded_header(name: &str, pad: usize) -> Vec<u8> {
+    header_of(&[
+        (1000, 6, cstr(name), 1),
+        (1001, 6, cstr("1.0"), 1),
+        (1002, 6, cstr("1"), 1),
+        (1004, 6, cstr(&"s".repeat(pad)), 1),
+    ])
+}
+
 /// An NDB database holding the given header blobs.
 fn ndb(blobs: &[Vec<u8>]) -> Vec<u8> {
     let mut f = vec![0u8; 4096];
@@ -169,6 +224,7 @@ fn rpm_ndb_mutations_never_panic() {
     let good = ndb(&[header("hello"), header("world")]);
     let parsed: Vec<String> = rpm::read_db(&good)
         .unwrap()
+        .headers
         .into_iter()
         .map(|p| p.unwrap().name)
         .collect();
@@ -176,8 +232,8 @@ fn rpm_ndb_mutations_never_panic() {
     let mut failures = 0;
     for m in mutations(&good, 600) {
         match rpm::read_db(&m) {
-            Ok(pkgs) => {
-                for p in pkgs.into_iter().flatten() {
+            Ok(db) => {
+                for p in db.headers.into_iter().flatten() {
                     assert!(p.files.len() <= m.len());
                 }
             }
@@ -185,6 +241,310 @@ fn rpm_ndb_mutations_never_panic() {
         }
     }
     assert!(failures > 0, "mutations must break some databases");
+}
+
+/// Runs only the rpm cataloger over one database file.
+fn rpm_catalog(path: &str, db: Vec<u8>) -> drydock_catalog::Catalog {
+    run(
+        vec![Box::new(rpm::Rpm::new())],
+        &[(path, 0, db)],
+        &Options::default(),
+    )
+}
+
+/// NDB slots are 16 bytes each: thousands pointing at one large blob must not parse it thousands
+/// of times (the audit's 72 KB file reached 6.5 GB).
+#[test]
+fn rpm_ndb_slots_sharing_a_blob_are_refused() {
+    let mut f = ndb(&[spreading_header("evil", 500, 1500)]);
+    let good = rpm::read_db(&f).unwrap();
+    assert_eq!(good.headers.len(), 1);
+    assert!(good.headers[0].is_ok());
+    // Every slot of the page now names the first blob.
+    let first = f[32..48].to_vec();
+    for i in 1..(4096 / 16 - 2) {
+        f[32 + i * 16..48 + i * 16].copy_from_slice(&first);
+    }
+    let err = rpm::read_db(&f).unwrap_err().to_string();
+    assert!(err.contains("overlapping"), "{err}");
+    let c = rpm_catalog("/usr/lib/sysimage/rpm/Packages.db", f);
+    assert!(c.packages.is_empty());
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    assert_eq!(c.warnings[0].path, "/usr/lib/sysimage/rpm/Packages.db");
+    assert!(c.warnings[0].message.contains("overlapping"));
+
+    // A slot pointing into the middle of another's blob overlaps it just the same.
+    let mut two = ndb(&[header("a"), header("b")]);
+    let b_offset = u32::from_le_bytes(two[56..60].try_into().unwrap());
+    two[40..44].copy_from_slice(&(b_offset - 1).to_le_bytes());
+    let blob_len = u32::from_le_bytes(two[b_offset as usize * 16 + 12..][..4].try_into().unwrap());
+    // Make the shifted copy self-consistent (magic, package index, length) so only overlap is wrong.
+    let at = (b_offset as usize - 1) * 16;
+    two[at..at + 4].copy_from_slice(b"BlbS");
+    two[at + 4..at + 8].copy_from_slice(&1u32.to_le_bytes());
+    two[at + 12..at + 16].copy_from_slice(&blob_len.to_le_bytes());
+    let err = rpm::read_db(&two).unwrap_err().to_string();
+    assert!(err.contains("overlapping"), "{err}");
+}
+
+/// A Berkeley DB hash page of a megabyte file whose entries all name one overflow chain spanning the
+/// file (the audit's file reached 1 GB).
+fn bdb_sharing_one_chain(pages: usize, page_size: usize) -> (Vec<u8>, usize) {
+    let mut meta = vec![0u8; page_size];
+    meta[12..16].copy_from_slice(&0x0006_1561u32.to_le_bytes());
+    meta[20..24].copy_from_slice(&(page_size as u32).to_le_bytes());
+    meta[32..36].copy_from_slice(&(pages as u32 - 1).to_le_bytes());
+    let mut hash = vec![0u8; page_size];
+    hash[25] = 13;
+    let entries = ((page_size - 26 - 64) / 2) & !1;
+    hash[20..22].copy_from_slice(&(entries as u16).to_le_bytes());
+    let item = page_size - 16;
+    hash[item] = 3;
+    hash[item + 4..item + 8].copy_from_slice(&2u32.to_le_bytes());
+    let total = (pages - 2) * (page_size - 26);
+    hash[item + 8..item + 12].copy_from_slice(&(total as u32).to_le_bytes());
+    for i in 0..entries {
+        hash[26 + 2 * i..28 + 2 * i].copy_from_slice(&(item as u16).to_le_bytes());
+    }
+    let mut f = [meta, hash].concat();
+    for n in 2..pages {
+        let mut o = vec![0u8; page_size];
+        o[25] = 7;
+        let next = if n + 1 < pages { n as u32 + 1 } else { 0 };
+        o[16..20].copy_from_slice(&next.to_le_bytes());
+        o[22..24].copy_from_slice(&((page_size - 26) as u16).to_le_bytes());
+        f.extend(o);
+    }
+    (f, entries / 2)
+}
+
+#[test]
+fn rpm_bdb_values_sharing_overflow_pages_are_refused() {
+    let (f, values) = bdb_sharing_one_chain(256, 4096);
+    assert_eq!(f.len(), 1 << 20);
+    assert!(values > 1000);
+    let err = rpm::read_db(&f).unwrap_err().to_string();
+    assert!(err.contains("two values share the overflow chain"), "{err}");
+    let c = rpm_catalog("/var/lib/rpm/Packages", f);
+    assert!(c.packages.is_empty());
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    assert_eq!(c.warnings[0].path, "/var/lib/rpm/Packages");
+    assert!(c.warnings[0].message.contains("two values share"));
+    // With a single entry the same chain is read, once: only sharing is refused.
+    let (mut one, _) = bdb_sharing_one_chain(8, 4096);
+    one[4096 + 20..4096 + 22].copy_from_slice(&2u16.to_le_bytes());
+    let db = rpm::bdb::values(&one).unwrap();
+    assert_eq!(db.len(), 1);
+    assert_eq!(db[0].len(), 6 * (4096 - 26));
+}
+
+/// Distinct small headers that each expand as far as one header may: the database as a whole stops
+/// at [`rpm::OUTPUT_FACTOR`] times its size, with a warning, keeping what was read.
+#[test]
+fn rpm_decoded_output_is_bounded_by_the_file_size() {
+    let blobs: Vec<Vec<u8>> = (0..250)
+        .map(|i| spreading_header(&format!("p{i}"), 1000, 300))
+        .collect();
+    let f = ndb(&blobs);
+    let one = rpm::header::parse(&blobs[0]).unwrap().decoded_size();
+    assert!(
+        one > 50 * blobs[0].len(),
+        "each header must expand a lot for this test to mean anything"
+    );
+    let db = rpm::read_db(&f).unwrap();
+    let stopped = db.stopped.as_deref().expect("reading stops");
+    assert!(stopped.contains("16 times the file's size"), "{stopped}");
+    assert!(db.headers.len() < blobs.len());
+    let decoded: usize = db
+        .headers
+        .iter()
+        .map(|h| h.as_ref().unwrap().decoded_size())
+        .sum();
+    assert!(
+        decoded <= rpm::OUTPUT_FACTOR * f.len() + one,
+        "{decoded} bytes decoded from {} bytes",
+        f.len()
+    );
+    let c = rpm_catalog("/usr/lib/sysimage/rpm/Packages.db", f);
+    assert_eq!(c.packages.len(), db.headers.len());
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    assert_eq!(c.warnings[0].path, "/usr/lib/sysimage/rpm/Packages.db");
+    assert!(c.warnings[0].message.contains("stopped after"));
+}
+
+/// A SQLite file built by hand: one `Packages` table whose `rows` rows all hold the same record,
+/// their cells all pointing at the one overflow chain the file has.
+fn sqlite_rows_sharing_a_chain(blob: &[u8], rows: usize) -> Vec<u8> {
+    const U: usize = 4096;
+    fn varint(mut v: u64) -> Vec<u8> {
+        // SQLite's big-endian base-128 varint (values here stay below 2^56).
+        let mut out = vec![(v & 0x7f) as u8];
+        v >>= 7;
+        while v > 0 {
+            out.push(((v & 0x7f) as u8) | 0x80);
+            v >>= 7;
+        }
+        out.reverse();
+        out
+    }
+    fn record(columns: &[(u64, Vec<u8>)]) -> Vec<u8> {
+        let types: Vec<u8> = columns.iter().flat_map(|(t, _)| varint(*t)).collect();
+        let mut h = varint((types.len() + 1) as u64);
+        assert_eq!(h.len(), 1);
+        h.extend(types);
+        h[0] = h.len() as u8;
+        for (_, body) in columns {
+            h.extend(body);
+        }
+        h
+    }
+    let text = |s: &str| (2 * s.len() as u64 + 13, s.as_bytes().to_vec());
+    // Leaf table page: header, cell pointers, cells packed at the end.
+    let leaf = |cells: &[Vec<u8>], start: usize| {
+        let mut p = vec![0u8; U];
+        let mut end = U;
+        let mut pointers = Vec::new();
+        for c in cells {
+            end -= c.len();
+            p[end..end + c.len()].copy_from_slice(c);
+            pointers.push(end as u16);
+        }
+        p[start] = 0x0d;
+        p[start + 3..start + 5].copy_from_slice(&(cells.len() as u16).to_be_bytes());
+        p[start + 5..start + 7].copy_from_slice(&(end as u16).to_be_bytes());
+        for (i, ptr) in pointers.iter().enumerate() {
+            p[start + 8 + 2 * i..start + 10 + 2 * i].copy_from_slice(&ptr.to_be_bytes());
+        }
+        assert!(start + 8 + 2 * cells.len() <= end, "cells fit the page");
+        p
+    };
+    let sql = "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, blob BLOB NOT NULL)";
+    let schema = record(&[
+        text("table"),
+        text("Packages"),
+        text("Packages"),
+        (1, vec![2]),
+        text(sql),
+    ]);
+    let mut schema_cell = varint(schema.len() as u64);
+    schema_cell.extend(varint(1));
+    schema_cell.extend(&schema);
+    // The row record: hnum is the rowid (stored as NULL), then the blob. SQLite keeps the first
+    // `local` bytes in the cell (its minimum, `m`, when the rest fills whole overflow pages: pad
+    // the blob with trailing bytes, which header parsing ignores, so that many cells fit a page).
+    let (x, m) = (U - 35, (U - 12) * 32 / 255 - 23);
+    let mut blob = blob.to_vec();
+    let rec = loop {
+        let rec = record(&[(0, Vec::new()), (2 * blob.len() as u64 + 12, blob.clone())]);
+        let short = (U - 4 - (rec.len() - m) % (U - 4)) % (U - 4);
+        if short == 0 {
+            break rec;
+        }
+        blob.resize(blob.len() + short, 0);
+    };
+    assert!(rec.len() > x, "the record must overflow");
+    let local = m;
+    let chain: Vec<&[u8]> = rec[local..].chunks(U - 4).collect();
+    let cells: Vec<Vec<u8>> = (1..=rows as u64)
+        .map(|rowid| {
+            let mut c = varint(rec.len() as u64);
+            c.extend(varint(rowid));
+            c.extend(&rec[..local]);
+            c.extend(3u32.to_be_bytes());
+            c
+        })
+        .collect();
+    let pages = 2 + chain.len();
+    let mut page1 = leaf(&[schema_cell], 100);
+    page1[..16].copy_from_slice(b"SQLite format 3\0");
+    page1[16..18].copy_from_slice(&(U as u16).to_be_bytes());
+    page1[18] = 1;
+    page1[19] = 1;
+    page1[21] = 64;
+    page1[22] = 32;
+    page1[23] = 32;
+    page1[24..28].copy_from_slice(&1u32.to_be_bytes());
+    page1[28..32].copy_from_slice(&(pages as u32).to_be_bytes());
+    page1[40..44].copy_from_slice(&1u32.to_be_bytes());
+    page1[44..48].copy_from_slice(&4u32.to_be_bytes());
+    page1[56..60].copy_from_slice(&1u32.to_be_bytes());
+    page1[92..96].copy_from_slice(&1u32.to_be_bytes());
+    page1[96..100].copy_from_slice(&3_046_000u32.to_be_bytes());
+    let mut f = [page1, leaf(&cells, 0)].concat();
+    for (i, part) in chain.iter().enumerate() {
+        let mut p = vec![0u8; U];
+        let next = if i + 1 < chain.len() { i as u32 + 4 } else { 0 };
+        p[..4].copy_from_slice(&next.to_be_bytes());
+        p[4..4 + part.len()].copy_from_slice(part);
+        f.extend(p);
+    }
+    f
+}
+
+#[test]
+fn rpm_sqlite_rows_sharing_overflow_pages_are_refused() {
+    let blob = padded_header("big", 200_000);
+    // One row: a well-formed database, read as such.
+    let one = sqlite_rows_sharing_a_chain(&blob, 1);
+    let db = rpm::read_db(&one).unwrap();
+    assert_eq!(db.headers.len(), 1);
+    assert_eq!(db.headers[0].as_ref().unwrap().name, "big");
+    // Eight rows naming the same chain: eight times the bytes the file has.
+    let shared = sqlite_rows_sharing_a_chain(&blob, 8);
+    assert!(8 * blob.len() > shared.len());
+    let err = rpm::read_db(&shared).unwrap_err().to_string();
+    assert!(err.contains("rows share pages"), "{err}");
+    let c = rpm_catalog("/var/lib/rpm/rpmdb.sqlite", shared);
+    assert!(c.packages.is_empty());
+    assert_eq!(c.warnings[0].path, "/var/lib/rpm/rpmdb.sqlite");
+    assert!(c.warnings[0].message.contains("rows share pages"));
+}
+
+/// Zeros, counting how many bytes were asked for.
+struct Zeros {
+    left: u64,
+    read: u64,
+}
+
+impl Read for Zeros {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = (buf.len() as u64).min(self.left) as usize;
+        buf[..n].fill(0);
+        self.left -= n as u64;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+/// A huge file in the database's place is judged by its first bytes and its size, not read whole.
+#[test]
+fn rpm_big_files_are_refused_before_they_are_read() {
+    let visit = |size: u64| {
+        let mut cataloger = rpm::Rpm::new();
+        let mut zeros = Zeros {
+            left: size,
+            read: 0,
+        };
+        let n = node(Kind::File, 0, size as usize);
+        assert!(cataloger.wants("/var/lib/rpm/Packages", &n));
+        cataloger
+            .visit("/var/lib/rpm/Packages", &n, &mut zeros)
+            .unwrap();
+        let (packages, warnings) = Box::new(cataloger).finish(&Context::default());
+        assert!(packages.is_empty());
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].path, "/var/lib/rpm/Packages");
+        (zeros.read, warnings[0].message.clone())
+    };
+    let (read, message) = visit(512 << 20);
+    assert!(
+        read <= 4096,
+        "{read} bytes read of a file with no rpmdb magic"
+    );
+    assert!(message.contains("unknown format"), "{message}");
+    let (read, message) = visit(2 << 30);
+    assert_eq!(read, 0);
+    assert!(message.contains("limit"), "{message}");
 }
 
 #[test]
@@ -296,29 +656,79 @@ fn dpkg_layers_come_from_list_files() {
     assert_eq!(c.packages[1].purl, "pkg:deb/debian/old@1?arch=amd64");
 }
 
+/// apk and rpm keep one database file, rewritten by every layer that installs: a package's layer is
+/// where it was introduced, not where one of its files was last touched.
 #[test]
-fn apk_layer_is_the_first_owned_file_still_present() {
-    let db = b"P:a\nV:1-r0\nA:x86_64\nF:usr/bin\nR:gone\nR:a\n\nP:meta\nV:1\nA:x86_64\n".to_vec();
+fn apk_and_rpm_packages_stay_in_the_layer_that_installed_them() {
+    let db = [
+        // Installed by layer 0; layer 1 appended to /etc/motd and added a user to /etc/passwd.
+        "P:base\nV:1-r0\nA:x86_64\nF:etc\nR:motd\nR:passwd\nF:usr/bin\nR:base\n",
+        // Only configuration files; layer 1 regenerated one of them (update-ca-certificates).
+        "P:ca\nV:1-r0\nA:x86_64\nF:etc/ssl\nR:cert.pem\nF:etc/ssl/certs\nR:ca.crt\n",
+        // Installed by layer 1.
+        "P:extra\nV:1-r0\nA:x86_64\nF:etc\nR:extra.conf\nF:usr/bin\nR:extra\n",
+        // Upgraded by layer 2, which kept the locally changed configuration file.
+        "P:up\nV:2-r0\nA:x86_64\nF:etc\nR:up.conf\nF:usr/bin\nR:up\n",
+        // Owns no file.
+        "P:meta\nV:1\nA:x86_64\n",
+        // Its only file was replaced by layer 3, which did not run apk.
+        "P:late\nV:1\nA:x86_64\nF:usr/bin\nR:late\n",
+    ]
+    .join("\n");
     let c = run(
         os::catalogers(),
         &[
-            ("/lib/apk/db/installed", 3, db),
-            ("/usr/bin/a", 2, b"x".to_vec()),
+            ("/lib/apk/db/installed", 2, db.into_bytes()),
+            ("/etc/motd", 1, b"x".to_vec()),
+            ("/etc/passwd", 1, b"x".to_vec()),
+            ("/usr/bin/base", 0, b"x".to_vec()),
+            ("/etc/ssl/cert.pem", 1, b"x".to_vec()),
+            ("/etc/ssl/certs/ca.crt", 0, b"x".to_vec()),
+            ("/etc/extra.conf", 1, b"x".to_vec()),
+            ("/usr/bin/extra", 1, b"x".to_vec()),
+            ("/etc/up.conf", 0, b"x".to_vec()),
+            ("/usr/bin/up", 2, b"x".to_vec()),
+            ("/usr/bin/late", 3, b"x".to_vec()),
+            // rpm: the database rewritten by layer 2, the package's file from layer 0.
+            ("/var/lib/rpm/Packages.db", 2, ndb(&[header("r")])),
+            ("/usr/bin/r", 0, b"x".to_vec()),
             (
                 "/etc/os-release",
                 0,
                 b"ID=alpine\nVERSION_ID=3.20.3\n".to_vec(),
             ),
         ],
-        &Options::default(),
+        &Options {
+            base_layers: Some(1),
+            ..Options::default()
+        },
     );
-    assert_eq!(c.packages[0].layer, Some(2));
+    let got: Vec<(&str, Option<usize>, Option<bool>)> = c
+        .packages
+        .iter()
+        .map(|p| (p.name.as_str(), p.layer, p.in_base_image))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("base", Some(0), Some(true)),
+            ("ca", Some(0), Some(true)),
+            ("extra", Some(1), Some(false)),
+            // Never above the database's layer: the record was there by then.
+            ("late", Some(2), Some(false)),
+            ("meta", Some(2), Some(false)),
+            ("up", Some(2), Some(false)),
+            ("r", Some(0), Some(true)),
+        ]
+    );
     assert_eq!(
         c.packages[0].purl,
-        "pkg:apk/alpine/a@1-r0?arch=x86_64&distro=alpine-3.20.3"
+        "pkg:apk/alpine/base@1-r0?arch=x86_64&distro=alpine-3.20.3"
     );
-    // A package without files falls back to its database's layer.
-    assert_eq!(c.packages[1].layer, Some(3));
+    assert_eq!(
+        c.packages[0].layer_digest,
+        Some(drydock_image::Digest::sha256_of(&[0]).to_string())
+    );
 }
 
 /// A stand-in language cataloger reporting one package per `METADATA` file.
@@ -420,12 +830,12 @@ fn conformance_damaged_real_rpmdbs() {
         ("go-rpmdb/testdata/cbl-mariner-2.0/rpmdb.sqlite", 30),
     ] {
         let good = std::fs::read(dir.join(file)).unwrap();
-        let expected = rpm::read_db(&good).unwrap().len();
+        let expected = rpm::read_db(&good).unwrap().headers.len();
         assert!(expected > 0, "{file}");
         let mut damaged = 0;
         for m in mutations(&good, n) {
             match rpm::read_db(&m) {
-                Ok(pkgs) if pkgs.len() == expected && pkgs.iter().all(Result::is_ok) => {}
+                Ok(db) if db.headers.len() == expected && db.headers.iter().all(Result::is_ok) => {}
                 _ => damaged += 1,
             }
         }
@@ -480,7 +890,7 @@ fn chisel_manifest_packages() {
     let p = &c.packages[0];
     assert_eq!(
         p.purl,
-        "pkg:deb/ubuntu/zlib1g@1%3A1.3-1?arch=amd64&distro=ubuntu-22.04"
+        "pkg:deb/ubuntu/zlib1g@1:1.3-1?arch=amd64&distro=ubuntu-22.04"
     );
     assert_eq!(p.license_expression.as_deref(), Some("Zlib"));
     assert_eq!(p.layer, Some(1));

@@ -440,3 +440,73 @@ fn drydock_json_matches_its_schema() {
         assert!(errors.is_empty(), "{name}: {errors:?}");
     }
 }
+
+/// Keeps one file's content as the walk offers it.
+struct Grab(&'static str, Vec<u8>);
+
+impl drydock_image::FileVisitor for Grab {
+    fn wants(&self, path: &str, _: &drydock_image::Node) -> bool {
+        path == self.0
+    }
+    fn visit(
+        &mut self,
+        _: &str,
+        _: &drydock_image::Node,
+        content: &mut dyn std::io::Read,
+    ) -> std::io::Result<()> {
+        content.read_to_end(&mut self.1).map(|_| ())
+    }
+}
+
+/// Source names and versions are dpkg-query's own `${source:Package}` and `${source:Version}` (the
+/// binary version when `Source:` names none), asked of the image's status file on the host.
+#[test]
+fn minbase_source_fields_match_dpkg_query() {
+    let image = open(format!("oci:{}", images::layout("minbase").display()));
+    let mut status = Grab("/var/lib/dpkg/status", Vec::new());
+    let (c, _) = catalog_image_with(&image, &Options::default(), &mut [&mut status]).unwrap();
+    assert!(!status.1.is_empty());
+    let admin = std::env::temp_dir().join(format!("drydock-dpkg-admin-{}", std::process::id()));
+    std::fs::create_dir_all(admin.join("info")).unwrap();
+    std::fs::write(admin.join("status"), &status.1).unwrap();
+    let out = std::process::Command::new("dpkg-query")
+        .arg(format!("--admindir={}", admin.display()))
+        .args([
+            "-W",
+            "-f",
+            "${Package}\\t${Version}\\t${source:Package}\\t${source:Version}\\n",
+        ])
+        .output()
+        .expect("dpkg-query runs (the test images are built on Debian)");
+    let _ = std::fs::remove_dir_all(&admin);
+    assert!(out.status.success());
+    let want: BTreeSet<(String, String, String, String)> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[0].into(), f[1].into(), f[2].into(), f[3].into())
+        })
+        .collect();
+    // drydock leaves the source fields out when the package is its own source.
+    let got: BTreeSet<(String, String, String, String)> = c
+        .packages
+        .iter()
+        .map(|p| {
+            let (source, version) = match &p.source_name {
+                Some(s) => (s.clone(), p.source_version.clone().unwrap_or_default()),
+                None => (p.name.clone(), p.version.clone()),
+            };
+            (p.name.clone(), p.version.clone(), source, version)
+        })
+        .collect();
+    assert_eq!(got, want);
+    // The case this checks: a `Source:` without a version, whose version is the binary one.
+    assert!(
+        c.packages
+            .iter()
+            .any(|p| p.source_name.is_some()
+                && p.source_version.as_deref() == Some(p.version.as_str())),
+        "minbase has packages whose Source: names no version"
+    );
+}

@@ -187,9 +187,11 @@ fn conformance_python_syft_purl_tables() {
             files.iter().map(|(p, c)| (p.as_str(), c.clone())).collect();
         let c = catalog(&files);
         assert_eq!(c.packages.len(), 1);
+        // Syft's table was written by a packageurl-go that still encoded ':' as %3A; the spec's
+        // canonical form (and packageurl-go since 0.1.5) leaves it as is.
         assert_eq!(
             c.packages[0].purl,
-            case["want"].as_str().unwrap(),
+            case["want"].as_str().unwrap().replace("%3A", ":"),
             "{}",
             case["testName"]
         );
@@ -228,7 +230,7 @@ fn conformance_python_syft_record_and_direct_url_join_by_directory() {
     );
     assert_eq!(p.files.len(), 7);
     assert!(
-        p.purl.starts_with("pkg:pypi/pygments@2.6.1?vcs_url=git%2Bhttps%3A%2F%2Fgithub.com%2Fpython-test%2Ftest.git%40"),
+        p.purl.starts_with("pkg:pypi/pygments@2.6.1?vcs_url=git%2Bhttps:%2F%2Fgithub.com%2Fpython-test%2Ftest.git%40"),
         "{}",
         p.purl
     );

@@ -43,18 +43,8 @@ pub(crate) fn warning(cataloger: &'static str, path: &str, message: impl Into<St
     }
 }
 
-/// Percent-encodes a purl component: everything but ASCII letters, digits and `.-_~`.
-pub(crate) fn purl_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+/// Percent-encodes a purl component (one encoding for every purl drydock writes).
+pub(crate) use crate::purl::encode as purl_encode;
 
 /// `pkg:<kind>/<namespace segments>/<name>@<version>` with each component encoded; `namespace` may
 /// hold several `/`-separated segments (Go module paths, Maven has one).

@@ -61,7 +61,8 @@ pub struct DpkgEntry {
     pub architecture: Option<String>,
     /// `Source:` name, when it differs from the package's own.
     pub source: Option<String>,
-    /// The version in `Source: name (version)`.
+    /// The version in `Source: name (version)`, when written there (see [`Package::source_version`]
+    /// for the effective one).
     pub source_version: Option<String>,
     pub maintainer: Option<String>,
     /// `Installed-Size` in KiB.
@@ -524,7 +525,13 @@ impl Cataloger for Dpkg {
             let mut p = Package::new(kind, &e.package, &e.version, purl);
             p.arch = e.architecture.clone();
             p.source_name = e.source.clone();
-            p.source_version = e.source_version.clone();
+            // dpkg-query's ${source:Version}: the version in `Source:`, else the package's own (a
+            // source package's binaries carry its version unless rebuilt, `+b1`). The purl's
+            // `upstream` keeps only an explicit one, as Syft writes it.
+            p.source_version = e
+                .source_version
+                .clone()
+                .or_else(|| e.source.as_ref().map(|_| e.version.clone()));
             p.locations.push(f.path.clone());
 
             // File lists: `info/<pkg>.list`, or `<pkg>:<arch>.list` for Multi-Arch: same packages.
@@ -646,7 +653,7 @@ mod tests {
                 Some("2.3.1-3")
             )
             .unwrap(),
-            "pkg:deb/debian/libacl1@1%3A2.3.1-3%2Bb1?arch=amd64&distro=debian-12&upstream=acl%402.3.1-3"
+            "pkg:deb/debian/libacl1@1:2.3.1-3%2Bb1?arch=amd64&distro=debian-12&upstream=acl%402.3.1-3"
         );
     }
 

@@ -80,21 +80,15 @@ pub fn write(
 }
 
 /// The `pkg:oci` purl of the subject: `pkg:oci/<name>@<digest>?repository_url=..&tag=..&arch=..`.
+/// The name is the last segment of the repository (`127.0.0.1:5000/team/app:1` → `app`), also for
+/// a local image, whose display name is all there is (`app:latest` → `app`).
 pub fn subject_purl(s: &Subject) -> Option<String> {
     let digest = s.digest.as_deref()?;
     let repo = s.repository.as_deref();
     let name = repo
         .and_then(|r| r.rsplit('/').next())
-        .map(str::to_string)
-        .unwrap_or_else(|| {
-            // A local source: the last path component of its name, without tag.
-            let last = s
-                .name
-                .rsplit(['/', ':'])
-                .find(|x| !x.is_empty())
-                .unwrap_or("image");
-            last.to_string()
-        })
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| repository_name(&s.name))
         .to_ascii_lowercase();
     let mut p = Purl::new("oci", name).version(digest);
     if let (Some(reg), Some(repo)) = (s.registry.as_deref(), repo) {
@@ -107,6 +101,22 @@ pub fn subject_purl(s: &Subject) -> Option<String> {
         p = p.qualifier("arch", arch);
     }
     Some(p.to_string())
+}
+
+/// The last path segment of an image name, without `@digest` or `:tag` (a `:` before the last `/`
+/// is a registry port): `127.0.0.1:5000/a/b:tag` → `b`, `app:latest` → `app`; `image` when nothing
+/// is left.
+fn repository_name(name: &str) -> &str {
+    let name = name.split_once('@').map_or(name, |(n, _)| n);
+    let name = match name.rsplit_once(':') {
+        Some((before, tag)) if !tag.contains('/') => before,
+        _ => name,
+    };
+    name.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .filter(|n| !n.is_empty() && *n != "." && *n != "..")
+        .unwrap_or("image")
 }
 
 /// A stable hex string naming the subject (its digest's hex, else a hash of its name).
@@ -159,8 +169,44 @@ mod tests {
         };
         assert_eq!(
             subject_purl(&s).unwrap(),
-            "pkg:oci/app@sha256%3Aabcd?arch=amd64&repository_url=registry.invalid%2Fteam%2Fapp&tag=1.0"
+            "pkg:oci/app@sha256:abcd?arch=amd64&repository_url=registry.invalid%2Fteam%2Fapp&tag=1.0"
         );
+        // A registry with a port: the name is the repository's last segment.
+        let ported = Subject {
+            name: "127.0.0.1:5000/a/b:tag".into(),
+            digest: Some("sha256:abcd".into()),
+            repository: Some("a/b".into()),
+            registry: Some("127.0.0.1:5000".into()),
+            tag: Some("tag".into()),
+            ..Subject::default()
+        };
+        assert!(
+            subject_purl(&ported)
+                .unwrap()
+                .starts_with("pkg:oci/b@sha256:abcd?repository_url=127.0.0.1:5000%2Fa%2Fb&tag=tag"),
+            "{:?}",
+            subject_purl(&ported)
+        );
+        // Local images: only the display name is known.
+        for (name, want) in [
+            ("app:latest", "app"),
+            ("App", "app"),
+            ("team/app:1", "app"),
+            ("127.0.0.1:5000/a/b:tag", "b"),
+            ("localhost:5000/a/b", "b"),
+            ("team/app@sha256:abcd", "app"),
+            ("team/app:1@sha256:abcd", "app"),
+            (".", "image"),
+            ("", "image"),
+        ] {
+            let local = Subject {
+                name: name.into(),
+                digest: Some("sha256:abcd".into()),
+                ..Subject::default()
+            };
+            let purl = subject_purl(&local).unwrap();
+            assert_eq!(purl, format!("pkg:oci/{want}@sha256:abcd"), "{name:?}");
+        }
         let u = stable_uuid(&["a", "b"]);
         assert_eq!(u.len(), 36);
         assert_eq!(&u[14..15], "8");

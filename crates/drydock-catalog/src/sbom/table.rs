@@ -4,7 +4,8 @@ use std::io::Write;
 
 use crate::Catalog;
 
-/// Writes `NAME VERSION TYPE ARCH LAYER` rows, then the warnings.
+/// Writes `NAME VERSION TYPE ARCH LAYER` rows. Warnings are the caller's to show (the CLI prints
+/// them on standard error), so the table holds packages only.
 pub fn write(catalog: &Catalog, out: &mut dyn Write) -> std::io::Result<()> {
     let header = ["NAME", "VERSION", "TYPE", "ARCH", "LAYER"];
     let rows: Vec<[String; 5]> = catalog
@@ -44,9 +45,6 @@ pub fn write(catalog: &Catalog, out: &mut dyn Write) -> std::io::Result<()> {
     }
     if catalog.packages.is_empty() {
         writeln!(out, "(no packages found)")?;
-    }
-    for w in &catalog.warnings {
-        writeln!(out, "warning: {}: {}: {}", w.cataloger, w.path, w.message)?;
     }
     Ok(())
 }

@@ -34,24 +34,30 @@ pub fn run(a: &SbomArgs) -> Result<u8> {
         created: created_time()?,
         ..WriteOptions::default()
     };
-    let mut buf = Vec::new();
-    sbom::write(&catalog, format, &write_opts, &mut buf)?;
+    // Streamed, not built in memory first: an SBOM listing every file can be as large as the catalog.
     match &a.output {
         Some(path) => {
-            std::fs::write(path, &buf).with_context(|| format!("writing {}", path.display()))?
+            let writing = || format!("writing {}", path.display());
+            let file = std::fs::File::create(path).with_context(writing)?;
+            let mut out = std::io::BufWriter::new(file);
+            sbom::write(&catalog, format, &write_opts, &mut out).with_context(writing)?;
+            out.flush().with_context(writing)?;
         }
         None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(&buf)?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            sbom::write(&catalog, format, &write_opts, &mut out)?;
             out.flush()?;
         }
     }
+    // Warnings go to standard error, once, whatever the format (drydock JSON also carries them).
     let mut err = std::io::stderr().lock();
     for w in &catalog.warnings {
         writeln!(
             err,
             "drydock: warning: {}: {}: {}",
-            w.cataloger, w.path, w.message
+            w.cataloger,
+            crate::one_line(&w.path),
+            crate::one_line(&w.message)
         )?;
     }
     Ok(0)
@@ -79,27 +85,36 @@ const BASE_NAME: &str = "org.opencontainers.image.base.name";
 const BASE_DIGEST: &str = "org.opencontainers.image.base.digest";
 
 /// The base image named by the manifest's OCI annotations, when the image itself came from a registry
-/// (a local image never triggers network access). Unknown, with a warning, when it cannot be read.
+/// and the annotations pin the base by digest. A local image never triggers network access: then,
+/// as when the base cannot be read, the base is unknown and one warning says what to do instead.
 fn base_from_annotations(
     image: &drydock_image::Image,
     opts: &drydock_image::OpenOptions,
 ) -> Option<usize> {
     let ann = &image.manifest.annotations;
-    let (name, digest) = (ann.get(BASE_NAME)?, ann.get(BASE_DIGEST)?);
-    image.reference.as_ref()?;
-    let name = name.split('@').next().unwrap_or(name);
+    let named = ann.get(BASE_NAME)?;
+    let warn = |why: &str| {
+        let _ = writeln!(
+            std::io::stderr(),
+            "drydock: warning: base image {} from the image's annotations not used: {}; pass --base IMAGE to mark base packages",
+            crate::one_line(named),
+            crate::one_line(why)
+        );
+    };
+    if image.reference.is_none() {
+        warn("a local image is read without network access");
+        return None;
+    }
+    let Some(digest) = ann.get(BASE_DIGEST) else {
+        warn(&format!("no {BASE_DIGEST} annotation pins it"));
+        return None;
+    };
+    let name = named.split('@').next().unwrap_or(named);
     let spec = format!("docker://{name}@{digest}");
     match base_layer_count(image, &spec, opts) {
         Ok(n) => Some(n),
         Err(e) => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "drydock: warning: base image from annotations ({spec}) not used: {}",
-                format!("{e:#}")
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            );
+            warn(&format!("{e:#}"));
             None
         }
     }

@@ -42,7 +42,9 @@ pub fn is_bdb(b: &[u8]) -> bool {
         .is_some_and(|m| m == HASH_MAGIC.to_le_bytes() || m == HASH_MAGIC.to_be_bytes())
 }
 
-/// Every overflow value in the file, in page order.
+/// Every value in the file, in page order. Each overflow page belongs to one value: a page met a
+/// second time (a chain looping, or two entries sharing a chain) is refused, and so values never add
+/// up to more bytes than the file holds.
 pub fn values(file: &[u8]) -> Result<Vec<Vec<u8>>, BdbError> {
     let err = |m: String| BdbError(m);
     let magic = file
@@ -65,6 +67,13 @@ pub fn values(file: &[u8]) -> Result<Vec<Vec<u8>>, BdbError> {
     let last_page = last_page.min(pages_in_file.saturating_sub(1));
     let page = |n: usize| file.get(n * page_size..(n + 1) * page_size);
     let mut out = Vec::new();
+    // The chain each overflow page was read for (0: none yet), and each chain's first page. Every
+    // chain claims at least one page of its own, so neither outgrows the page count.
+    let mut owner: Vec<u32> = vec![0; pages_in_file];
+    let mut chain_starts: Vec<u32> = vec![0];
+    // On-page values are copied too: entries pointing at one item again and again must not
+    // multiply it, so all values together stay within the file's size.
+    let mut copied = 0usize;
     for n in 1..=last_page {
         let Some(p) = page(n) else { break };
         let ty = p[25];
@@ -92,6 +101,13 @@ pub fn values(file: &[u8]) -> Result<Vec<Vec<u8>>, BdbError> {
                     continue;
                 }
                 if let Some(v) = item(k).and_then(|i| i.get(1..)).filter(|v| v.len() >= 8) {
+                    copied += v.len();
+                    if copied > file.len() {
+                        return Err(err(format!(
+                            "page {n}: values add up to more than the file's {} bytes",
+                            file.len()
+                        )));
+                    }
                     out.push(v.to_vec());
                 }
                 continue;
@@ -113,15 +129,29 @@ pub fn values(file: &[u8]) -> Result<Vec<Vec<u8>>, BdbError> {
             }
             // Grown as pages arrive: a lying length must not reserve memory up front.
             let mut value = Vec::with_capacity(total.min(1 << 20));
+            let chain = chain_starts.len() as u32;
+            chain_starts.push(first);
             let mut next = first as usize;
-            let mut hops = 0usize;
             while next != 0 {
-                hops += 1;
-                if hops > pages_in_file {
-                    return Err(err(format!("overflow chain from page {first} loops")));
-                }
                 let op = page(next)
                     .ok_or_else(|| err(format!("overflow page {next} beyond the file")))?;
+                match owner[next] {
+                    0 => owner[next] = chain,
+                    c if c == chain => {
+                        return Err(err(format!("overflow chain from page {first} loops")));
+                    }
+                    c if chain_starts[c as usize] == first => {
+                        return Err(err(format!(
+                            "two values share the overflow chain from page {first}"
+                        )));
+                    }
+                    c => {
+                        return Err(err(format!(
+                            "two values share overflow page {next} (chains from pages {} and {first})",
+                            chain_starts[c as usize]
+                        )));
+                    }
+                }
                 if op[25] != P_OVERFLOW {
                     return Err(err(format!("page {next} is not an overflow page")));
                 }
@@ -137,6 +167,7 @@ pub fn values(file: &[u8]) -> Result<Vec<Vec<u8>>, BdbError> {
                 value.extend_from_slice(&chunk[..chunk.len().min(room)]);
                 next = following;
             }
+            copied += value.len();
             out.push(value);
         }
     }
@@ -195,6 +226,43 @@ mod tests {
         hash[401..480].fill(b'h');
         let v = values(&[meta, hash].concat()).unwrap();
         assert_eq!(v, vec![vec![b'h'; 79]]);
+    }
+
+    /// Two values whose chains start apart and meet (2 → 3 and 4 → 3): the page is theirs twice.
+    #[test]
+    fn refuses_chains_that_merge() {
+        let size = 512;
+        let mut meta = vec![0u8; size];
+        meta[12..16].copy_from_slice(&HASH_MAGIC.to_le_bytes());
+        meta[20..24].copy_from_slice(&(size as u32).to_le_bytes());
+        meta[32..36].copy_from_slice(&4u32.to_le_bytes());
+        let mut hash = page(size, P_HASH, 0, 4, 0);
+        let total = (size - PAGE_HEADER + 10) as u32;
+        for (i, (off, first)) in [(500u16, 0u32), (400, 2), (380, 0), (300, 4)]
+            .into_iter()
+            .enumerate()
+        {
+            hash[PAGE_HEADER + 2 * i..PAGE_HEADER + 2 * i + 2].copy_from_slice(&off.to_le_bytes());
+            if first != 0 {
+                let o = off as usize;
+                hash[o] = H_OFFPAGE;
+                hash[o + 4..o + 8].copy_from_slice(&first.to_le_bytes());
+                hash[o + 8..o + 12].copy_from_slice(&total.to_le_bytes());
+            }
+        }
+        let head_a = page(size, P_OVERFLOW, 3, 0, 0);
+        let tail = page(size, P_OVERFLOW, 0, 0, 10);
+        let head_b = page(size, P_OVERFLOW, 3, 0, 0);
+        let file = [meta, hash, head_a, tail, head_b].concat();
+        let e = values(&file).unwrap_err();
+        assert_eq!(
+            e.0,
+            "two values share overflow page 3 (chains from pages 2 and 4)"
+        );
+        // Without the second value, the first chain reads whole.
+        let mut one = file.clone();
+        one[size + 20..size + 22].copy_from_slice(&2u16.to_le_bytes());
+        assert_eq!(values(&one).unwrap()[0].len(), total as usize);
     }
 
     #[test]

@@ -66,6 +66,31 @@ pub struct RpmPackage {
 }
 
 impl RpmPackage {
+    /// Roughly the bytes this package takes once decoded (its strings and their bookkeeping), for
+    /// bounding what one database may produce.
+    pub fn decoded_size(&self) -> usize {
+        const S: usize = std::mem::size_of::<String>();
+        let list = |v: &[String]| v.iter().map(|x| x.len() + S).sum::<usize>();
+        let fields = [
+            &self.name,
+            &self.version,
+            &self.release,
+            &self.arch,
+            &self.source_rpm,
+            &self.license,
+            &self.vendor,
+            &self.summary,
+            &self.modularity_label,
+            &self.sig_md5,
+        ];
+        std::mem::size_of::<Self>()
+            + fields.iter().map(|f| f.len()).sum::<usize>()
+            + list(&self.files)
+            + list(&self.provides)
+            + list(&self.requires)
+            + self.file_modes.len() * 2
+    }
+
     /// Installed regular files and links (directories left out).
     pub fn owned_files(&self) -> Vec<String> {
         self.files
@@ -221,7 +246,8 @@ pub fn parse(blob: &[u8]) -> Result<RpmPackage, HeaderError> {
         let mut used = 0usize;
         for (b, i) in base.iter().zip(idx.iter()) {
             if let Some(d) = usize::try_from(*i).ok().and_then(|i| dirs.get(i)) {
-                used += d.len() + b.len();
+                // Each path's own bookkeeping counts too: empty names cost memory as well.
+                used += d.len() + b.len() + std::mem::size_of::<String>();
                 if used > budget {
                     return Err(HeaderError(format!(
                         "file list expands past {budget} bytes from a {}-byte header",

@@ -7,7 +7,6 @@ use std::io::Read;
 use drydock_image::osrelease::OsRelease;
 use drydock_image::{FileVisitor, Kind, Node};
 
-use super::read_limited;
 use crate::purl::Purl;
 use crate::{Cataloger, Context, Package, PackageType, Warning, license};
 
@@ -42,37 +41,106 @@ pub enum RpmDbError {
 /// Every header of a database, parsed (or why it could not be).
 pub type Headers = Vec<Result<RpmPackage, header::HeaderError>>;
 
+/// What one database file gave.
+#[derive(Debug, Default)]
+pub struct Db {
+    /// Every header read, parsed or why it could not be, in database order.
+    pub headers: Headers,
+    /// Why reading stopped before the end, when it did: the decoded headers outgrew the file
+    /// [`OUTPUT_FACTOR`] times over. The headers read until then are kept.
+    pub stopped: Option<String>,
+}
+
+/// How many times its own size a database's decoded headers may take. Real ones take about once
+/// (a header's joined file paths are roughly as long as its stored base names, indexes and digests);
+/// a hostile file whose small headers each expand as far as [`header::parse`] allows is stopped here.
+pub const OUTPUT_FACTOR: usize = 16;
+/// Small databases may always decode this much (a single header may legitimately expand past
+/// 16× a tiny file).
+const OUTPUT_FLOOR: usize = 1 << 20;
+
+/// Counts the bytes decoded from one database against its allowance.
+struct Budget {
+    limit: usize,
+    used: usize,
+}
+
+impl Budget {
+    fn new(file_size: usize) -> Budget {
+        Budget {
+            limit: file_size.saturating_mul(OUTPUT_FACTOR).max(OUTPUT_FLOOR),
+            used: 0,
+        }
+    }
+
+    /// Charges one parsed header; the reason to stop once the allowance is spent.
+    fn charge(
+        &mut self,
+        h: &Result<RpmPackage, header::HeaderError>,
+        read: usize,
+    ) -> Option<String> {
+        self.used += h.as_ref().map_or(0, RpmPackage::decoded_size);
+        (self.used > self.limit).then(|| {
+            format!(
+                "stopped after {read} headers: they decode to more than {} bytes, {OUTPUT_FACTOR} times the file's size",
+                self.limit
+            )
+        })
+    }
+}
+
+/// Parses blobs until they are exhausted or the budget is spent.
+fn parse_all<'a>(blobs: impl IntoIterator<Item = &'a [u8]>, file_size: usize) -> Db {
+    let mut budget = Budget::new(file_size);
+    let mut db = Db::default();
+    for b in blobs {
+        let h = header::parse(b);
+        db.stopped = budget.charge(&h, db.headers.len() + 1);
+        db.headers.push(h);
+        if db.stopped.is_some() {
+            break;
+        }
+    }
+    db
+}
+
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// Reads every package header out of an rpmdb file, whatever its format (told by its magic).
-/// Headers that cannot be parsed are returned as errors next to the good ones.
-pub fn read_db(bytes: &[u8]) -> Result<Headers, RpmDbError> {
+/// Headers that cannot be parsed are returned as errors next to the good ones; reading stops (with
+/// [`Db::stopped`] saying why) once the decoded headers take [`OUTPUT_FACTOR`] times the file's size.
+pub fn read_db(bytes: &[u8]) -> Result<Db, RpmDbError> {
     if bytes.starts_with(SQLITE_MAGIC) {
         let Some((head, rest)) = bytes.split_first_chunk::<100>() else {
             return Err(RpmDbError::Sqlite("shorter than its header".into()));
         };
         return sqlite_packages(*head, &mut &rest[..], bytes.len());
     }
-    let blobs: Vec<&[u8]> = if ndb::is_ndb(bytes) {
-        ndb::blobs(bytes)?
+    if ndb::is_ndb(bytes) {
+        Ok(parse_all(ndb::blobs(bytes)?, bytes.len()))
     } else if bdb::is_bdb(bytes) {
-        return Ok(bdb::values(bytes)?
-            .iter()
-            .map(|b| header::parse(b))
-            .collect());
+        let values = bdb::values(bytes)?;
+        Ok(parse_all(values.iter().map(Vec::as_slice), bytes.len()))
     } else {
-        return Err(RpmDbError::Unknown);
-    };
-    Ok(blobs.iter().map(|b| header::parse(b)).collect())
+        Err(RpmDbError::Unknown)
+    }
+}
+
+/// Whether the first bytes of a file (at least 16) can start an rpmdb of any format.
+fn known_magic(head: &[u8]) -> bool {
+    head.starts_with(SQLITE_MAGIC) || ndb::is_ndb(head) || bdb::is_bdb(head)
 }
 
 /// Streams a SQLite database of `size` bytes (its first 100 in `head`) into an in-memory SQLite
 /// (nothing is written to disk, and the file is not held twice) and parses each row's blob.
+///
+/// Rows of a real database hold disjoint bytes of the file, so their blobs together are never
+/// larger than it; more means rows share overflow pages, and the file is refused.
 fn sqlite_packages(
     mut head: [u8; 100],
     rest: &mut dyn Read,
     size: usize,
-) -> Result<Headers, RpmDbError> {
+) -> Result<Db, RpmDbError> {
     let e = |x: rusqlite::Error| RpmDbError::Sqlite(x.to_string());
     // A WAL-mode file (format bytes 2) cannot be opened in memory; as a legacy file it reads the same.
     for b in &mut head[18..20] {
@@ -87,10 +155,31 @@ fn sqlite_packages(
     let mut stmt = conn
         .prepare("SELECT blob FROM Packages ORDER BY hnum")
         .map_err(e)?;
-    let rows = stmt
-        .query_map([], |r| Ok(header::parse(r.get_ref(0)?.as_blob()?)))
-        .map_err(e)?;
-    rows.collect::<Result<Vec<_>, _>>().map_err(e)
+    let mut rows = stmt.query([]).map_err(e)?;
+    let mut budget = Budget::new(size);
+    let mut blob_bytes = 0usize;
+    let mut db = Db::default();
+    while let Some(row) = rows.next().map_err(e)? {
+        let blob = row
+            .get_ref(0)
+            .map_err(e)?
+            .as_blob()
+            .map_err(|x| e(x.into()))?;
+        blob_bytes += blob.len();
+        if blob_bytes > size {
+            return Err(RpmDbError::Sqlite(format!(
+                "row {} takes the rows' blobs past the file's {size} bytes: rows share pages",
+                db.headers.len() + 1
+            )));
+        }
+        let h = header::parse(blob);
+        db.stopped = budget.charge(&h, db.headers.len() + 1);
+        db.headers.push(h);
+        if db.stopped.is_some() {
+            break;
+        }
+    }
+    Ok(db)
 }
 
 /// `[epoch:]version-release`, the form rpm compares.
@@ -152,12 +241,16 @@ pub fn purl(os: Option<&OsRelease>, p: &RpmPackage) -> String {
 struct Found {
     path: String,
     layer: usize,
-    parsed: Result<Headers, String>,
+    parsed: Result<Db, String>,
 }
 
 /// Reads one database file as the walk offers it: a SQLite one streams straight into SQLite, the
-/// others are read whole (their formats need random access).
-fn read_one(content: &mut dyn Read, size: u64) -> Result<Headers, String> {
+/// others are read whole (their formats need random access). The size and the magic are checked
+/// before anything is read past the first bytes, and the file is held once.
+fn read_one(content: &mut dyn Read, size: u64) -> Result<Db, String> {
+    if size > DB_LIMIT {
+        return Err(format!("larger than the {} MiB limit", DB_LIMIT >> 20));
+    }
     let mut head = [0u8; 100];
     let mut n = 0;
     while n < head.len() {
@@ -168,13 +261,23 @@ fn read_one(content: &mut dyn Read, size: u64) -> Result<Headers, String> {
             Err(e) => return Err(format!("cannot read: {e}")),
         }
     }
-    if n == head.len() && head.starts_with(SQLITE_MAGIC) && (100..=DB_LIMIT).contains(&size) {
+    if !known_magic(&head[..n]) {
+        return Err(RpmDbError::Unknown.to_string());
+    }
+    if n == head.len() && head.starts_with(SQLITE_MAGIC) && size >= 100 {
         return sqlite_packages(head, content, size as usize).map_err(|e| e.to_string());
     }
-    let mut bytes = head[..n].to_vec();
-    let rest = read_limited(content, DB_LIMIT.saturating_sub(n as u64))
-        .map_err(|_| format!("larger than the {} MiB limit", DB_LIMIT >> 20))?;
-    bytes.extend_from_slice(&rest);
+    // The walk's size is the entry's own (tar header or file system), so it can be reserved; a
+    // stream running past it is still cut at the limit.
+    let mut bytes = Vec::with_capacity(size as usize);
+    bytes.extend_from_slice(&head[..n]);
+    content
+        .take(DB_LIMIT + 1 - n as u64)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > DB_LIMIT {
+        return Err(format!("larger than the {} MiB limit", DB_LIMIT >> 20));
+    }
     read_db(&bytes).map_err(|e| e.to_string())
 }
 
@@ -238,7 +341,10 @@ impl Cataloger for Rpm {
             )
         });
         for f in found {
-            let packages = match f.parsed {
+            let Db {
+                headers: packages,
+                stopped,
+            } = match f.parsed {
                 Ok(p) => p,
                 Err(message) => {
                     self.warnings.push(Warning {
@@ -261,25 +367,38 @@ impl Cataloger for Rpm {
                 if rp.name == "gpg-pubkey" {
                     continue;
                 }
-                // rpm satisfies a requirement by a provided capability or by an owned path.
+                out.push(to_package(&rp, &f.path, ctx));
+                // rpm satisfies a requirement by a provided capability or by an owned path. The
+                // header's lists move here rather than being copied a third time.
+                let RpmPackage {
+                    requires,
+                    provides: mut prov,
+                    files,
+                    ..
+                } = rp;
                 deps.push(
-                    rp.requires
-                        .iter()
+                    requires
+                        .into_iter()
                         .filter(|r| !r.starts_with("rpmlib(") && !r.starts_with('('))
-                        .map(|r| vec![r.clone()])
+                        .map(|r| vec![r])
                         .collect::<Vec<_>>(),
                 );
-                let mut prov = rp.provides.clone();
-                prov.extend(rp.files.iter().cloned());
+                prov.extend(files);
                 provides.push(prov);
-                out.push(to_package(&rp, &f.path, ctx));
             }
             super::deps::resolve(&mut out, &deps, &provides);
             if bad > 0 {
                 self.warnings.push(Warning {
                     cataloger: NAME,
-                    path: f.path,
+                    path: f.path.clone(),
                     message: format!("{bad} package headers could not be read"),
+                });
+            }
+            if let Some(message) = stopped {
+                self.warnings.push(Warning {
+                    cataloger: NAME,
+                    path: f.path,
+                    message,
                 });
             }
             break;

@@ -24,7 +24,9 @@ pub fn is_ndb(b: &[u8]) -> bool {
     b.starts_with(HEADER_MAGIC)
 }
 
-/// The header blobs of every used slot, in slot order.
+/// The header blobs of every used slot, in slot order. Blobs are disjoint in a real database; one
+/// that repeats or overlaps another is refused (a few kilobytes of slots pointing at one large blob
+/// would otherwise be parsed thousands of times).
 pub fn blobs(file: &[u8]) -> Result<Vec<&[u8]>, NdbError> {
     let err = |m: String| NdbError(m);
     if !is_ndb(file) {
@@ -41,6 +43,8 @@ pub fn blobs(file: &[u8]) -> Result<Vec<&[u8]>, NdbError> {
     // The file header takes the first two slot-sized entries of the first page.
     let slots = slot_pages * SLOTS_PER_PAGE - 2;
     let mut out = Vec::new();
+    // (start, end, slot) of every blob, with its 16-byte blob header.
+    let mut spans: Vec<(usize, usize, usize)> = Vec::new();
     for i in 0..slots {
         let at = 32 + i * 16;
         let Some(slot) = file.get(at..at + 16) else {
@@ -74,7 +78,19 @@ pub fn blobs(file: &[u8]) -> Result<Vec<&[u8]>, NdbError> {
                 "slot {i}: blob of {len} bytes beyond the end of the file"
             ))
         })?;
+        spans.push((offset, offset + 16 + len, i));
         out.push(blob);
+    }
+    spans.sort_unstable();
+    for w in spans.windows(2) {
+        let ((_, end, a), (start, _, b)) = (w[0], w[1]);
+        if start < end {
+            return Err(err(format!(
+                "slots {} and {} point at overlapping blobs",
+                a.min(b),
+                a.max(b)
+            )));
+        }
     }
     Ok(out)
 }
