@@ -6,7 +6,8 @@
 //! is skipped. So each file's content is offered to the visitors exactly when it is known to be in the
 //! final view, and no layer is decompressed twice.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+use std::hash::BuildHasher as _;
 use std::io::Read;
 
 use crate::blob::{self, BlobStore};
@@ -81,11 +82,32 @@ pub struct LayerStats {
 }
 
 /// The merged view of an image's (or a directory's) files.
-#[derive(Clone, Debug, Default)]
+///
+/// Stored compactly, because an image can hold hundreds of thousands of paths: every path's bytes
+/// sit back to back in one arena, nodes in one vector, and a hash table holds only node indices
+/// (hashed by path, compared against the arena). No per-path allocation.
+#[derive(Clone, Default)]
 pub struct FileTree {
-    nodes: HashMap<String, Node>,
+    /// Every path's bytes, back to back, in insertion order.
+    arena: String,
+    /// Where each node's path starts in `arena`; it ends where the next one starts.
+    starts: Vec<usize>,
+    nodes: Vec<Node>,
+    /// Node indices, hashed by path.
+    index: hashbrown::HashTable<u32>,
+    /// Random keys: an image's paths must not be able to force hash collisions.
+    hasher: std::hash::RandomState,
     /// Per-layer statistics, bottom layer first.
     pub layers: Vec<LayerStats>,
+}
+
+impl std::fmt::Debug for FileTree {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileTree")
+            .field("paths", &self.nodes.len())
+            .field("layers", &self.layers)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How many symlinks a lookup follows before giving up (Linux's own limit).
@@ -94,19 +116,63 @@ const MAX_SYMLINK_HOPS: usize = 40;
 impl FileTree {
     /// A tree from ready-made nodes (tests and directory sources).
     pub fn from_nodes(nodes: impl IntoIterator<Item = (String, Node)>) -> FileTree {
-        FileTree {
-            nodes: nodes
-                .into_iter()
-                .map(|(p, n)| (normalize(&p).unwrap_or_default(), n))
-                .filter(|(p, _)| !p.is_empty() && p != "/")
-                .collect(),
-            layers: Vec::new(),
+        let mut tree = FileTree::default();
+        for (p, n) in nodes {
+            // A later node for the same path replaces the earlier one.
+            match normalize(&p) {
+                Some(p) if p != "/" => {
+                    tree.insert(&p, n);
+                }
+                _ => {}
+            }
         }
+        tree
+    }
+
+    fn path_at(&self, i: usize) -> &str {
+        let end = self.starts.get(i + 1).copied().unwrap_or(self.arena.len());
+        &self.arena[self.starts[i]..end]
+    }
+
+    /// The index of the node at this normalised path.
+    fn find(&self, path: &str) -> Option<usize> {
+        let hash = self.hasher.hash_one(path);
+        self.index
+            .find(hash, |&i| self.path_at(i as usize) == path)
+            .map(|&i| i as usize)
+    }
+
+    /// The node at this normalised path.
+    fn node(&self, path: &str) -> Option<&Node> {
+        self.find(path).map(|i| &self.nodes[i])
+    }
+
+    /// Sets the node at a normalised path, replacing any node there; returns its index.
+    fn insert(&mut self, path: &str, node: Node) -> usize {
+        if let Some(i) = self.find(path) {
+            self.nodes[i] = node;
+            return i;
+        }
+        let i = self.nodes.len();
+        // Four billion paths would need hundreds of gigabytes of nodes first.
+        let key = u32::try_from(i).expect("fewer than 2^32 paths");
+        self.starts.push(self.arena.len());
+        self.arena.push_str(path);
+        self.nodes.push(node);
+        let (arena, starts, hasher) = (&self.arena, &self.starts, &self.hasher);
+        let path_of = |j: u32| {
+            let j = j as usize;
+            let end = starts.get(j + 1).copied().unwrap_or(arena.len());
+            &arena[starts[j]..end]
+        };
+        self.index
+            .insert_unique(hasher.hash_one(path), key, |&j| hasher.hash_one(path_of(j)));
+        i
     }
 
     /// The node at exactly this path (symlinks not followed).
     pub fn get(&self, path: &str) -> Option<&Node> {
-        self.nodes.get(normalize(path)?.as_str())
+        self.node(normalize(path)?.as_str())
     }
 
     /// Follows symlinks (in every component) inside the image root, never outside it; `None` for a
@@ -128,7 +194,7 @@ impl FileTree {
                 _ => {}
             }
             let candidate = format!("{current}/{part}");
-            let Some(node) = self.nodes.get(&candidate) else {
+            let Some(node) = self.node(&candidate) else {
                 // Layers may omit parent directories; an intermediate component is then implied.
                 if pending.is_empty() {
                     return None;
@@ -158,7 +224,7 @@ impl FileTree {
         if current.is_empty() {
             return None;
         }
-        let node = self.nodes.get(&current)?;
+        let node = self.node(&current)?;
         Some((current, node))
     }
 
@@ -169,14 +235,17 @@ impl FileTree {
 
     /// All paths and nodes, sorted by path.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Node)> {
-        let sorted: BTreeMap<&str, &Node> =
-            self.nodes.iter().map(|(p, n)| (p.as_str(), n)).collect();
-        sorted.into_iter()
+        let mut order: Vec<usize> = (0..self.nodes.len()).collect();
+        order.sort_unstable_by(|&a, &b| self.path_at(a).cmp(self.path_at(b)));
+        order.into_iter().map(|i| (self.path_at(i), &self.nodes[i]))
     }
 
     /// All paths and nodes in no particular order (cheaper).
     pub fn iter_unordered(&self) -> impl Iterator<Item = (&str, &Node)> {
-        self.nodes.iter().map(|(p, n)| (p.as_str(), n))
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (self.path_at(i), n))
     }
 
     /// Number of paths in the view (files, directories, links…).
@@ -192,7 +261,7 @@ impl FileTree {
     /// Regular files (and hard links) in the view.
     pub fn file_count(&self) -> usize {
         self.nodes
-            .values()
+            .iter()
             .filter(|n| matches!(n.kind, Kind::File | Kind::Hardlink))
             .count()
     }
@@ -200,7 +269,7 @@ impl FileTree {
     /// Bytes of regular-file content in the final view.
     pub fn content_bytes(&self) -> u64 {
         self.nodes
-            .values()
+            .iter()
             .filter(|n| n.kind == Kind::File)
             .map(|n| n.size)
             .sum()
@@ -217,10 +286,8 @@ impl FileTree {
             format!("{dir}/")
         };
         let mut out: Vec<(&str, &Node)> = self
-            .nodes
-            .iter()
+            .iter_unordered()
             .filter(|(p, _)| p.starts_with(&prefix) && !p[prefix.len()..].contains('/'))
-            .map(|(p, n)| (p.as_str(), n))
             .collect();
         out.sort_by_key(|(p, _)| *p);
         out
@@ -283,7 +350,7 @@ const OPAQUE_MARKER: &str = ".wh..wh..opq";
 /// Builds the merged view state while layers arrive from the top down.
 #[derive(Default)]
 struct Merger {
-    nodes: HashMap<String, Node>,
+    tree: FileTree,
     /// Path → highest layer that deleted it.
     whiteouts: HashMap<String, usize>,
     /// Directory → highest layer that made it opaque.
@@ -294,7 +361,7 @@ impl Merger {
     /// Whether an entry of `layer` at `path` is hidden by something a higher layer did.
     fn hidden(&self, path: &str, layer: usize) -> bool {
         // A higher layer wrote this very path: its version (file, link or directory metadata) wins.
-        if self.nodes.get(path).is_some_and(|n| n.layer > layer) {
+        if self.tree.node(path).is_some_and(|n| n.layer > layer) {
             return true;
         }
         if self.whiteouts.get(path).is_some_and(|&l| l > layer) {
@@ -304,8 +371,8 @@ impl Merger {
             self.whiteouts.get(a).is_some_and(|&l| l > layer)
                 || self.opaque.get(a).is_some_and(|&l| l > layer)
                 || self
-                    .nodes
-                    .get(a)
+                    .tree
+                    .node(a)
                     .is_some_and(|n| n.kind != Kind::Dir && n.layer > layer)
         })
     }
@@ -357,15 +424,14 @@ pub fn walk_layers(
         }
         Ok(())
     })?;
-    for node in merger.nodes.values() {
+    let mut tree = merger.tree;
+    for node in &tree.nodes {
         if node.kind == Kind::File {
             stats[node.layer].final_bytes += node.size;
         }
     }
-    Ok(FileTree {
-        nodes: merger.nodes,
-        layers: stats,
-    })
+    tree.layers = stats;
+    Ok(tree)
 }
 
 /// Opens, verifies and decompresses one layer blob, sending the tar stream in chunks. Stops quietly
@@ -613,7 +679,7 @@ fn read_entries<R: Read>(
             offer(visitors, &path, &node, &mut entry)
                 .map_err(|e| Error::io(format!("reading {path} in layer {}", desc.digest), e))?;
         }
-        merger.nodes.insert(path, node);
+        merger.tree.insert(&path, node);
     }
     Ok(())
 }

@@ -216,3 +216,48 @@ fn hostile_entries_and_corruption() {
         "{e}"
     );
 }
+
+fn file(size: u64, layer: usize) -> Node {
+    Node {
+        kind: Kind::File,
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        size,
+        mtime: 0,
+        layer,
+        link: None,
+    }
+}
+
+#[test]
+fn compact_storage_replaces_sorts_and_lists_children() {
+    // Enough paths to make the index grow several times while the arena moves.
+    let mut nodes: Vec<(String, Node)> = (0..5000)
+        .rev()
+        .map(|i| (format!("/d{}/f{i:05}", i % 7), file(i, 0)))
+        .collect();
+    nodes.push(("/d3/f00003".into(), file(99, 1)));
+    nodes.push(("d3//./f00010".into(), file(7, 1)));
+    let tree = FileTree::from_nodes(nodes);
+    assert_eq!(
+        tree.len(),
+        5000,
+        "a later node for a path replaces the earlier one"
+    );
+    assert_eq!(
+        tree.get("/d3/f00003").map(|n| (n.size, n.layer)),
+        Some((99, 1))
+    );
+    assert_eq!(tree.get("/d3/f00010").map(|n| n.size), Some(7));
+    assert_eq!(tree.get("/d3/f00017").map(|n| n.size), Some(17));
+    assert!(tree.get("/d3/f99999").is_none() && tree.get("/d3").is_none());
+    let paths: Vec<&str> = tree.iter().map(|(p, _)| p).collect();
+    let mut sorted = paths.clone();
+    sorted.sort();
+    assert_eq!(paths, sorted);
+    let children = tree.children("/d6");
+    assert_eq!(children.len(), (0..5000).filter(|i| i % 7 == 6).count());
+    assert!(children.windows(2).all(|w| w[0].0 < w[1].0));
+    assert_eq!(tree.iter_unordered().count(), 5000);
+}
