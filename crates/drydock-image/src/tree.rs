@@ -4,9 +4,11 @@
 //! Layers are read from the top down. A path met first is the final one (the layer that last wrote
 //! it); anything a higher layer shadowed, whited out or hid under an opaque directory or a non-directory
 //! is skipped. So each file's content is offered to the visitors exactly when it is known to be in the
-//! final view, and no layer is decompressed twice.
+//! final view. Hard links are exact too (see `merge.rs`): a link has its target's size and bytes,
+//! and one that outlives its original name becomes a regular file. A layer is decompressed once,
+//! except when a visitor wants a hard-linked name whose original's bytes went past earlier in the
+//! same layer and were not kept: that one layer is then read a second time for them.
 
-use std::collections::HashMap;
 use std::hash::BuildHasher as _;
 use std::io::Read;
 
@@ -14,6 +16,7 @@ use crate::blob::{self, BlobStore};
 use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::oci::Descriptor;
+use merge::map_layer_io;
 
 /// What kind of file system object a path is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -22,7 +25,7 @@ pub enum Kind {
     File,
     Dir,
     Symlink,
-    /// A hard link; its content is that of `link` (in the same layer).
+    /// Another name of a regular file in the final view: `link` names it, `size` is its size.
     Hardlink,
     CharDevice,
     BlockDevice,
@@ -42,7 +45,7 @@ pub struct Node {
     pub mtime: u64,
     /// Index of the layer that last wrote this path (0 = bottom layer).
     pub layer: usize,
-    /// Symlink target as written, or hard link target as an absolute image path.
+    /// Symlink target as written, or, for a hard link, the final path of the regular file it shares.
     pub link: Option<String>,
 }
 
@@ -56,9 +59,13 @@ impl Node {
 /// Receives the content of final-view files during the walk.
 pub trait FileVisitor {
     /// A cheap test on path and metadata: does this visitor want the file's content?
+    ///
+    /// Every final name of a regular file is asked about, hard-linked names included: those come as a
+    /// regular file (`Kind::File`, no `link`) with the size of the bytes they share.
     fn wants(&self, path: &str, node: &Node) -> bool;
-    /// The content of a wanted regular file, offered exactly once. An error here is the visitor's own
-    /// to keep; returning it stops the walk, so catalogers should record a warning and return `Ok`.
+    /// The content of a wanted regular file, offered exactly once per name. An error here is the
+    /// visitor's own to keep; returning it stops the walk, so catalogers should record a warning and
+    /// return `Ok`.
     fn visit(&mut self, path: &str, node: &Node, content: &mut dyn Read) -> std::io::Result<()>;
 }
 
@@ -344,40 +351,6 @@ fn ancestors(path: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-const WHITEOUT_PREFIX: &str = ".wh.";
-const OPAQUE_MARKER: &str = ".wh..wh..opq";
-
-/// Builds the merged view state while layers arrive from the top down.
-#[derive(Default)]
-struct Merger {
-    tree: FileTree,
-    /// Path → highest layer that deleted it.
-    whiteouts: HashMap<String, usize>,
-    /// Directory → highest layer that made it opaque.
-    opaque: HashMap<String, usize>,
-}
-
-impl Merger {
-    /// Whether an entry of `layer` at `path` is hidden by something a higher layer did.
-    fn hidden(&self, path: &str, layer: usize) -> bool {
-        // A higher layer wrote this very path: its version (file, link or directory metadata) wins.
-        if self.tree.node(path).is_some_and(|n| n.layer > layer) {
-            return true;
-        }
-        if self.whiteouts.get(path).is_some_and(|&l| l > layer) {
-            return true;
-        }
-        ancestors(path).any(|a| {
-            self.whiteouts.get(a).is_some_and(|&l| l > layer)
-                || self.opaque.get(a).is_some_and(|&l| l > layer)
-                || self
-                    .tree
-                    .node(a)
-                    .is_some_and(|n| n.kind != Kind::Dir && n.layer > layer)
-        })
-    }
-}
-
 /// How many layers are decompressed ahead of the one being read.
 const PREFETCH_LAYERS: usize = 2;
 /// Bytes per chunk handed from a decompressing thread to the reading one.
@@ -402,7 +375,7 @@ pub fn walk_layers(
     layers: &[Descriptor],
     visitors: &mut [&mut dyn FileVisitor],
 ) -> Result<FileTree> {
-    let mut merger = Merger::default();
+    let mut merger = merge::Merger::default();
     let mut stats = vec![LayerStats::default(); layers.len()];
     std::thread::scope(|scope| -> Result<()> {
         let spawn = |desc: &Descriptor| {
@@ -420,11 +393,11 @@ pub fn walk_layers(
             let rx = pending
                 .pop_front()
                 .expect("a receiver was queued for this layer");
-            stats[index] = walk_one_layer(rx, &layers[index], index, &mut merger, visitors)?;
+            stats[index] = walk_one_layer(store, rx, &layers[index], index, &mut merger, visitors)?;
         }
         Ok(())
     })?;
-    let mut tree = merger.tree;
+    let mut tree = merger.finish();
     for node in &tree.nodes {
         if node.kind == Kind::File {
             stats[node.layer].final_bytes += node.size;
@@ -529,10 +502,11 @@ impl Read for ChannelReader {
 }
 
 fn walk_one_layer(
+    store: &dyn BlobStore,
     rx: std::sync::mpsc::Receiver<Msg>,
     desc: &Descriptor,
     index: usize,
-    merger: &mut Merger,
+    merger: &mut merge::Merger,
     visitors: &mut [&mut dyn FileVisitor],
 ) -> Result<LayerStats> {
     let compression = match rx.recv() {
@@ -560,7 +534,8 @@ fn walk_one_layer(
         compression: Some(compression),
         ..LayerStats::default()
     };
-    let result = read_entries(&mut archive, desc, index, merger, visitors, &mut stats);
+    let mut walk = merge::LayerWalk::new(index, desc);
+    let result = walk.read_entries(&mut archive, merger, visitors, &mut stats);
     // Read to the end: the producer verifies the digest only once the whole blob went through, and a
     // failure on its side (digest mismatch, corrupt gzip) explains any tar error it caused.
     let mut channel = archive.into_inner();
@@ -573,151 +548,8 @@ fn walk_one_layer(
     result?;
     drained.map_err(|e| map_layer_io(desc, e))?;
     stats.uncompressed_size = tar_bytes.get();
+    walk.reread(store, visitors)?;
     Ok(stats)
-}
-
-fn read_entries<R: Read>(
-    archive: &mut tar::Archive<R>,
-    desc: &Descriptor,
-    index: usize,
-    merger: &mut Merger,
-    visitors: &mut [&mut dyn FileVisitor],
-    stats: &mut LayerStats,
-) -> Result<()> {
-    let corrupt = |reason: String| Error::CorruptLayer {
-        layer: desc.digest.clone(),
-        reason,
-    };
-    // Sizes of this layer's regular files, so hard links (which point within the layer) get theirs.
-    let mut layer_files: HashMap<String, u64> = HashMap::new();
-    let entries = archive.entries().map_err(|e| map_layer_io(desc, e))?;
-    for entry in entries {
-        let mut entry = entry.map_err(|e| map_layer_io(desc, e))?;
-        stats.entries += 1;
-        let raw_path = entry.path_bytes();
-        let raw_path = String::from_utf8_lossy(&raw_path).into_owned();
-        let path = normalize(&raw_path)
-            .ok_or_else(|| corrupt(format!("entry {raw_path:?} climbs out of the image root")))?;
-        if path == "/" {
-            continue;
-        }
-        let name = &path[path.rfind('/').map_or(0, |i| i + 1)..];
-        if name == OPAQUE_MARKER {
-            stats.whiteouts += 1;
-            let dir = parent(&path).to_string();
-            let e = merger.opaque.entry(dir).or_insert(index);
-            *e = (*e).max(index);
-            continue;
-        }
-        if let Some(hidden_name) = name.strip_prefix(WHITEOUT_PREFIX) {
-            stats.whiteouts += 1;
-            let p = parent(&path);
-            let target = if p == "/" {
-                format!("/{hidden_name}")
-            } else {
-                format!("{p}/{hidden_name}")
-            };
-            let e = merger.whiteouts.entry(target).or_insert(index);
-            *e = (*e).max(index);
-            continue;
-        }
-        if merger.hidden(&path, index) {
-            continue;
-        }
-        let header = entry.header();
-        let kind = match header.entry_type() {
-            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
-                Kind::File
-            }
-            tar::EntryType::Directory => Kind::Dir,
-            tar::EntryType::Symlink => Kind::Symlink,
-            tar::EntryType::Link => Kind::Hardlink,
-            tar::EntryType::Char => Kind::CharDevice,
-            tar::EntryType::Block => Kind::BlockDevice,
-            tar::EntryType::Fifo => Kind::Fifo,
-            // PAX and GNU long-name headers are consumed by the tar reader; anything else is ignored.
-            _ => continue,
-        };
-        let mode = header.mode().unwrap_or(0) & 0o7777;
-        let uid = header.uid().unwrap_or(0);
-        let gid = header.gid().unwrap_or(0);
-        let mtime = header.mtime().unwrap_or(0);
-        let mut size = entry.size();
-        let link = match kind {
-            Kind::Symlink => entry
-                .link_name_bytes()
-                .map(|b| String::from_utf8_lossy(&b).into_owned()),
-            Kind::Hardlink => {
-                let raw = entry
-                    .link_name_bytes()
-                    .map(|b| String::from_utf8_lossy(&b).into_owned())
-                    .unwrap_or_default();
-                let target = normalize(&raw).ok_or_else(|| {
-                    corrupt(format!(
-                        "hard link {path:?} points outside the image root ({raw:?})"
-                    ))
-                })?;
-                if let Some(&target_size) = layer_files.get(&target) {
-                    size = target_size;
-                }
-                Some(target)
-            }
-            _ => None,
-        };
-        let node = Node {
-            kind,
-            mode,
-            uid,
-            gid,
-            size,
-            mtime,
-            layer: index,
-            link,
-        };
-        if kind == Kind::File {
-            layer_files.insert(path.clone(), size);
-            offer(visitors, &path, &node, &mut entry)
-                .map_err(|e| Error::io(format!("reading {path} in layer {}", desc.digest), e))?;
-        }
-        merger.tree.insert(&path, node);
-    }
-    Ok(())
-}
-
-/// Offers one file to the visitors that want it: streamed to a single one, buffered for several.
-fn offer(
-    visitors: &mut [&mut dyn FileVisitor],
-    path: &str,
-    node: &Node,
-    content: &mut dyn Read,
-) -> std::io::Result<()> {
-    let mut wanting = visitors
-        .iter_mut()
-        .filter(|v| v.wants(path, node))
-        .peekable();
-    let Some(first) = wanting.next() else {
-        return Ok(());
-    };
-    if wanting.peek().is_none() {
-        return first.visit(path, node, content);
-    }
-    let mut buf = Vec::with_capacity(node.size.min(64 << 20) as usize);
-    content.read_to_end(&mut buf)?;
-    first.visit(path, node, &mut buf.as_slice())?;
-    for v in wanting {
-        v.visit(path, node, &mut buf.as_slice())?;
-    }
-    Ok(())
-}
-
-fn map_layer_io(desc: &Descriptor, e: std::io::Error) -> Error {
-    match Error::io(format!("layer {}", desc.digest), e) {
-        Error::Io { source, .. } => Error::CorruptLayer {
-            layer: desc.digest.clone(),
-            reason: source.to_string(),
-        },
-        other => other,
-    }
 }
 
 /// Counts bytes passing through, readable after the reader moved elsewhere.
@@ -757,5 +589,6 @@ impl<R: Read> Read for CountingReader<R> {
     }
 }
 
+mod merge;
 #[cfg(test)]
 mod tests;
