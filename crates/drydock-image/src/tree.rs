@@ -427,23 +427,77 @@ fn produce(store: &dyn BlobStore, desc: &Descriptor, tx: &std::sync::mpsc::SyncS
         // every byte.
         Ok(true) => match blob::drain(&mut blob) {
             Ok(_) => return,
-            Err(e) => e,
+            Err(e) => map_layer_io(desc, e),
         },
-        Err(e) => e,
+        Err(Broken::Source(e)) => map_layer_io(desc, e),
+        // The stored bytes are what the descriptor says (checked below): the compressed stream
+        // itself is damaged, and that is the report.
+        Err(Broken::Stream(kind, e)) => Error::CorruptLayer {
+            layer: desc.digest.clone(),
+            reason: format!("{kind} stream is {}: {e}", truncated_or_corrupt(&e)),
+        },
     };
     let failure = match blob::drain(&mut blob).map_err(|e| map_layer_io(desc, e)) {
         Err(e @ (Error::DigestMismatch { .. } | Error::SizeMismatch { .. })) => e,
-        _ => map_layer_io(desc, failure),
+        _ => failure,
     };
     let _ = tx.send(Msg::Fail(failure));
+}
+
+/// "truncated" for a stream that ended early, else "corrupt".
+fn truncated_or_corrupt(e: &std::io::Error) -> &'static str {
+    if e.kind() == std::io::ErrorKind::UnexpectedEof {
+        "truncated"
+    } else {
+        "corrupt"
+    }
+}
+
+/// Why a layer's stream broke while decompressing.
+enum Broken {
+    /// Reading the stored blob failed (disk, network, or the verifier's digest check).
+    Source(std::io::Error),
+    /// The compressed stream is damaged (its bytes read fine).
+    Stream(&'static str, std::io::Error),
+}
+
+/// Notes whether a read error came from the blob itself rather than from what decodes it.
+struct Tracked<R> {
+    inner: R,
+    failed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl<R: Read> Read for Tracked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf).inspect_err(|_| {
+            self.failed
+                .store(true, std::sync::atomic::Ordering::Relaxed)
+        })
+    }
 }
 
 /// Streams the decompressed layer in chunks: `Ok(true)` at its end, `Ok(false)` when the reader hung up.
 fn decompress_into(
     blob: &mut Box<dyn Read + Send + '_>,
     tx: &std::sync::mpsc::SyncSender<Msg>,
-) -> std::io::Result<bool> {
-    let (kind, mut stream) = blob::decompress(Box::new(blob))?;
+) -> Result<bool, Broken> {
+    let failed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let tracked = Tracked {
+        inner: blob,
+        failed: failed.clone(),
+    };
+    let broken = |kind: Option<blob::Compression>, e: std::io::Error| {
+        if failed.load(std::sync::atomic::Ordering::Relaxed) {
+            return Broken::Source(e);
+        }
+        let name = match kind {
+            Some(blob::Compression::Gzip) => "gzip",
+            Some(blob::Compression::Zstd) => "zstd",
+            _ => "compressed",
+        };
+        Broken::Stream(name, e)
+    };
+    let (kind, mut stream) = blob::decompress(Box::new(tracked)).map_err(|e| broken(None, e))?;
     if tx.send(Msg::Start(kind)).is_err() {
         return Ok(false);
     }
@@ -456,7 +510,7 @@ fn decompress_into(
                 Ok(0) => break,
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+                Err(e) => return Err(broken(Some(kind), e)),
             }
         }
         if filled == 0 {
@@ -534,7 +588,7 @@ fn walk_one_layer(
         compression: Some(compression),
         ..LayerStats::default()
     };
-    let mut walk = merge::LayerWalk::new(index, desc);
+    let mut walk = merge::LayerWalk::new(index, desc, tar_bytes.clone());
     let result = walk.read_entries(&mut archive, merger, visitors, &mut stats);
     // Read to the end: the producer verifies the digest only once the whole blob went through, and a
     // failure on its side (digest mismatch, corrupt gzip) explains any tar error it caused.
@@ -552,18 +606,30 @@ fn walk_one_layer(
     Ok(stats)
 }
 
-/// Counts bytes passing through, readable after the reader moved elsewhere.
+/// Counts bytes passing through and notes the end of the stream.
 struct CountingReader<R> {
     inner: R,
-    count: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    counter: Counter,
 }
 
-#[derive(Clone)]
-struct Counter(std::sync::Arc<std::sync::atomic::AtomicU64>);
+/// What went through a [`CountingReader`], readable after the reader moved elsewhere.
+#[derive(Clone, Default)]
+struct Counter(std::sync::Arc<CounterState>);
+
+#[derive(Default)]
+struct CounterState {
+    bytes: std::sync::atomic::AtomicU64,
+    ended: std::sync::atomic::AtomicBool,
+}
 
 impl Counter {
     fn get(&self) -> u64 {
-        self.0.load(std::sync::atomic::Ordering::Relaxed)
+        self.0.bytes.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Whether the stream reached its end (so a parse error after it means it ended too early).
+    fn ended(&self) -> bool {
+        self.0.ended.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -571,19 +637,27 @@ impl<R> CountingReader<R> {
     fn new(inner: R) -> Self {
         CountingReader {
             inner,
-            count: Default::default(),
+            counter: Counter::default(),
         }
     }
 
     fn counter(&self) -> Counter {
-        Counter(self.count.clone())
+        self.counter.clone()
     }
 }
 
 impl<R: Read> Read for CountingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.count
+        if n == 0 && !buf.is_empty() {
+            self.counter
+                .0
+                .ended
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        self.counter
+            .0
+            .bytes
             .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
         Ok(n)
     }

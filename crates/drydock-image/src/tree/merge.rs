@@ -19,7 +19,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Read;
 
-use super::{FileTree, FileVisitor, Kind, LayerStats, Node, ancestors, normalize, parent};
+use super::{
+    Counter, CountingReader, FileTree, FileVisitor, Kind, LayerStats, Node, Tracked, ancestors,
+    normalize, parent,
+};
 use crate::blob::{self, BlobStore};
 use crate::error::{Error, Result};
 use crate::oci::Descriptor;
@@ -87,6 +90,8 @@ pub(super) struct Merger {
 pub(super) struct LayerWalk<'a> {
     index: usize,
     desc: &'a Descriptor,
+    /// The tar stream being read (did it end?).
+    stream: Counter,
     /// Entries of this layer the final view does not show (shadowed or deleted from above), by path:
     /// what a later link in this layer to them shares.
     hidden: HashMap<String, Source>,
@@ -369,10 +374,11 @@ impl Merger {
 }
 
 impl<'a> LayerWalk<'a> {
-    pub(super) fn new(index: usize, desc: &'a Descriptor) -> LayerWalk<'a> {
+    pub(super) fn new(index: usize, desc: &'a Descriptor, stream: Counter) -> LayerWalk<'a> {
         LayerWalk {
             index,
             desc,
+            stream,
             hidden: HashMap::new(),
             kept: Kept::default(),
             reread: BTreeMap::new(),
@@ -397,10 +403,12 @@ impl<'a> LayerWalk<'a> {
         visitors: &mut [&mut dyn FileVisitor],
         stats: &mut LayerStats,
     ) -> Result<()> {
-        let entries = archive.entries().map_err(|e| map_layer_io(self.desc, e))?;
+        let entries = archive
+            .entries()
+            .map_err(|e| tar_error(self.desc, &self.stream, e))?;
         for (ordinal, entry) in entries.enumerate() {
             let ordinal = ordinal as u64;
-            let mut entry = entry.map_err(|e| map_layer_io(self.desc, e))?;
+            let mut entry = entry.map_err(|e| tar_error(self.desc, &self.stream, e))?;
             stats.entries += 1;
             let raw_path = entry.path_bytes();
             let raw_path = String::from_utf8_lossy(&raw_path).into_owned();
@@ -558,7 +566,7 @@ impl<'a> LayerWalk<'a> {
                 }
             }
         }
-        if let Some(bytes) = offer(visitors, &names, content, true, self.desc)? {
+        if let Some(bytes) = offer(visitors, &names, content, true, self.desc, &self.stream)? {
             self.kept.put(ordinal, bytes);
         }
         if hidden {
@@ -623,7 +631,14 @@ impl<'a> LayerWalk<'a> {
                 if wanted {
                     match self.kept.bytes.get(&id.ordinal) {
                         Some(bytes) => {
-                            offer(visitors, &offers, &mut bytes.as_slice(), false, self.desc)?;
+                            offer(
+                                visitors,
+                                &offers,
+                                &mut bytes.as_slice(),
+                                false,
+                                self.desc,
+                                &Counter::default(),
+                            )?;
                         }
                         None => self.reread.entry(id.ordinal).or_default().extend(offers),
                     }
@@ -657,12 +672,14 @@ impl<'a> LayerWalk<'a> {
         {
             let (_, stream) =
                 blob::decompress(Box::new(&mut blob)).map_err(|e| map_layer_io(desc, e))?;
+            let stream = CountingReader::new(stream);
+            let ended = stream.counter();
             let mut archive = tar::Archive::new(stream);
-            let entries = archive.entries().map_err(|e| map_layer_io(desc, e))?;
+            let entries = archive.entries().map_err(|e| tar_error(desc, &ended, e))?;
             for (ordinal, entry) in entries.enumerate() {
-                let mut entry = entry.map_err(|e| map_layer_io(desc, e))?;
+                let mut entry = entry.map_err(|e| tar_error(desc, &ended, e))?;
                 if let Some(names) = wanted.remove(&(ordinal as u64)) {
-                    offer(visitors, &names, &mut entry, false, desc)?;
+                    offer(visitors, &names, &mut entry, false, desc, &ended)?;
                 }
                 if wanted.is_empty() {
                     break;
@@ -703,6 +720,7 @@ fn offer(
     content: &mut dyn Read,
     keep: bool,
     desc: &Descriptor,
+    stream: &Counter,
 ) -> Result<Option<Vec<u8>>> {
     let mut pairs = Vec::new();
     for (vi, v) in visitors.iter().enumerate() {
@@ -715,17 +733,27 @@ fn offer(
     let Some(&(first_v, first_n)) = pairs.first() else {
         return Ok(None);
     };
+    // A read error is the layer's (a broken tar stream); any other error is the visitor's own.
+    let read_failed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut content = Tracked {
+        inner: content,
+        failed: read_failed.clone(),
+    };
     let failed = |ni: usize, e: std::io::Error| {
-        Error::io(
-            format!("reading {} in layer {}", names[ni].0, desc.digest),
-            e,
-        )
+        if read_failed.load(std::sync::atomic::Ordering::Relaxed) {
+            tar_error(desc, stream, e)
+        } else {
+            Error::io(
+                format!("reading {} in layer {}", names[ni].0, desc.digest),
+                e,
+            )
+        }
     };
     let size = names[first_n].1.size;
     let whole = keep && size <= KEEP_FILE;
     if pairs.len() == 1 && !whole {
         visitors[first_v]
-            .visit(&names[first_n].0, &names[first_n].1, content)
+            .visit(&names[first_n].0, &names[first_n].1, &mut content)
             .map_err(|e| failed(first_n, e))?;
         return Ok(None);
     }
@@ -739,6 +767,25 @@ fn offer(
             .map_err(|e| failed(ni, e))?;
     }
     Ok(whole.then_some(buf))
+}
+
+/// A layer's tar stream that cannot be read on: truncated when its bytes already ran out, else
+/// corrupt.
+fn tar_error(desc: &Descriptor, stream: &Counter, e: std::io::Error) -> Error {
+    match map_layer_io(desc, e) {
+        Error::CorruptLayer { layer, reason } => {
+            let what = if stream.ended() {
+                "truncated (it ends inside an entry)"
+            } else {
+                "corrupt"
+            };
+            Error::CorruptLayer {
+                layer,
+                reason: format!("tar stream is {what}: {reason}"),
+            }
+        }
+        other => other,
+    }
 }
 
 pub(super) fn map_layer_io(desc: &Descriptor, e: std::io::Error) -> Error {

@@ -488,3 +488,43 @@ fn a_hard_link_to_a_lower_layer_gets_its_bytes_when_the_walk_gets_there() {
         "tool, the old os-release (now /etc/alias), c0, d, the new os-release"
     );
 }
+
+/// Damage a registry would serve under a matching digest (a broken producer): the stream is
+/// reported as what broke, gzip or tar, corrupt or truncated, naming the layer.
+#[test]
+fn damaged_streams_under_a_matching_digest_say_what_broke() {
+    let big = [b'a'; 3000];
+    let tar = layer(&[E::F("a", &big), E::F("b", b"b")]);
+    let walk = |blob: Vec<u8>| {
+        let (store, descs) = image(vec![blob]);
+        let e = walk_layers(&store, &descs, &mut [&mut Collect::default()]).unwrap_err();
+        assert!(matches!(e, Error::CorruptLayer { .. }), "{e}");
+        let msg = e.to_string();
+        assert!(msg.contains(&descs[0].digest.to_string()), "{msg}");
+        msg
+    };
+
+    let mut gz = gzip(&tar);
+    let mid = gz.len() / 2;
+    gz[mid] ^= 0xff;
+    gz[mid + 1] ^= 0xff;
+    let msg = walk(gz);
+    assert!(msg.contains("gzip stream is corrupt"), "{msg}");
+
+    let gz = gzip(&tar);
+    let msg = walk(gz[..gz.len() - 12].to_vec());
+    assert!(msg.contains("gzip stream is truncated"), "{msg}");
+
+    // The second header's checksum no longer adds up.
+    let mut bad = tar.clone();
+    let second = 512 + big.len().div_ceil(512) * 512;
+    bad[second + 148] = b'7';
+    bad[second + 149] = b'7';
+    let msg = walk(gzip(&bad));
+    assert!(msg.contains("tar stream is corrupt"), "{msg}");
+
+    // Cut inside the first file's bytes, then compressed whole.
+    let msg = walk(gzip(&tar[..1000]));
+    assert!(msg.contains("tar stream is truncated"), "{msg}");
+    assert!(!msg.starts_with("unexpected EOF"), "{msg}");
+}
