@@ -175,6 +175,12 @@ pub(crate) fn resolve(
             .map_err(|e| Error::malformed(format!("manifest {} of {what}", current.digest), e))?
         {
             Manifest::Index(index) => {
+                if index.manifests.is_empty() {
+                    return Err(Error::malformed(
+                        format!("image index {} of {what}", current.digest),
+                        "its manifests list is empty: there is no image in it",
+                    ));
+                }
                 index_platforms = platforms_of(&index);
                 let chosen = choose_platform(&index, &wanted, what)?;
                 if index_digest.is_none() {

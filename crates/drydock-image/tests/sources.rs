@@ -282,3 +282,42 @@ fn images_zstd_layers_give_the_same_view() {
     assert_same("app", &format!("oci:{}", zstd.display()));
     // Uncompressed layers: docker-archive's (checked in the merged-view test above).
 }
+
+#[test]
+fn an_index_without_images_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("empty");
+    std::fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    std::fs::write(
+        dir.join("index.json"),
+        r#"{"schemaVersion":2,"manifests":[]}"#,
+    )
+    .unwrap();
+    let spec = format!("oci:{}", dir.display());
+    let err = open(&spec, &OpenOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("manifests list is empty"), "{err}");
+
+    // The same for an image index the tag names.
+    let index = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
+    let hex = drydock_image::Digest::sha256_of(index).hex().to_string();
+    std::fs::write(dir.join("blobs/sha256").join(&hex), index).unwrap();
+    std::fs::write(
+        dir.join("index.json"),
+        format!(
+            r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:{hex}","size":{},"annotations":{{"org.opencontainers.image.ref.name":"latest"}}}}]}}"#,
+            index.len()
+        ),
+    )
+    .unwrap();
+    for err in [
+        open(&spec, &OpenOptions::default()).unwrap_err(),
+        drydock_image::list_platforms(&spec, &OpenOptions::default()).unwrap_err(),
+    ] {
+        let msg = err.to_string();
+        assert!(
+            msg.contains("manifests list is empty") && msg.contains(&hex),
+            "{msg}"
+        );
+    }
+}

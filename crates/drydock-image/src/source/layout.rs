@@ -106,6 +106,12 @@ fn root_of<F: Files>(
                 ))
             })?,
         None if index.manifests.len() == 1 => &index.manifests[0],
+        None if index.manifests.is_empty() => {
+            return Err(Error::malformed(
+                format!("index.json in {where_}"),
+                "its manifests list is empty: the layout holds no image",
+            ));
+        }
         None if !index.manifests.is_empty()
             && index.manifests.iter().all(|d| d.platform.is_some()) =>
         {
@@ -171,6 +177,10 @@ pub(crate) fn platforms_of_root(
     match Manifest::parse(&root.bytes, root.media_type.as_deref())
         .map_err(|e| Error::malformed(format!("manifest {} of {what}", root.digest), e))?
     {
+        Manifest::Index(index) if index.manifests.is_empty() => Err(Error::malformed(
+            format!("image index {} of {what}", root.digest),
+            "its manifests list is empty: there is no image in it",
+        )),
         Manifest::Index(index) => Ok(index
             .manifests
             .iter()
