@@ -321,3 +321,48 @@ fn an_index_without_images_says_so() {
         );
     }
 }
+
+/// An explicit platform must be the image's, as `docker pull --platform` insists; the default
+/// (the host's) only chooses from an index.
+#[test]
+fn images_explicit_platform_must_match_a_single_platform_image() {
+    let config = images::truth_json("distroless", "config.json");
+    let own = format!(
+        "{}/{}",
+        config["os"].as_str().unwrap(),
+        config["architecture"].as_str().unwrap()
+    );
+    let other = if own == "linux/arm64" {
+        "linux/amd64"
+    } else {
+        "linux/arm64"
+    };
+    for spec in [
+        format!("oci:{}", images::layout("distroless").display()),
+        format!(
+            "oci-archive:{}",
+            images::oci_archive("distroless").display()
+        ),
+        format!(
+            "docker-archive:{}",
+            images::docker_archive("distroless").display()
+        ),
+    ] {
+        let with = |p: Option<&str>| OpenOptions {
+            platform: p.map(|p| Platform::parse(p).unwrap()),
+            ..OpenOptions::default()
+        };
+        assert!(open(&spec, &with(None)).is_ok(), "{spec}: default platform");
+        assert!(open(&spec, &with(Some(&own))).is_ok(), "{spec}: {own}");
+        let err = open(&spec, &with(Some(other))).unwrap_err();
+        assert!(
+            matches!(err, Error::PlatformMismatch { .. }),
+            "{spec}: {err}"
+        );
+        assert!(
+            err.to_string()
+                .contains(&format!("image is {own}, not the requested {other}")),
+            "{err}"
+        );
+    }
+}

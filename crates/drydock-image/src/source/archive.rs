@@ -159,6 +159,7 @@ pub(crate) fn open_docker(
         return Ok(image);
     }
     let mut image = open_legacy(files, entry, spec)?;
+    crate::image::check_platform(opts, &image.config, &where_)?;
     image.local_name = repo_tag;
     Ok(image)
 }
