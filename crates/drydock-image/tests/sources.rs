@@ -80,7 +80,7 @@ fn assert_same(name: &str, spec: &str) {
 
 #[test]
 fn images_merged_view_equals_the_built_root_fs_from_every_source() {
-    for name in ["minbase", "python", "app", "distroless"] {
+    for name in ["minbase", "python", "app", "distroless", "hardlinks"] {
         assert_same(name, &format!("oci:{}", images::layout(name).display()));
         assert_same(
             name,
