@@ -91,6 +91,13 @@ fn images_merged_view_equals_the_built_root_fs_from_every_source() {
             &format!("docker-archive:{}", images::docker_archive(name).display()),
         );
     }
+    assert_same(
+        "app",
+        &format!(
+            "docker-archive:{}",
+            images::docker25_archive("app").display()
+        ),
+    );
 }
 
 #[test]
@@ -281,6 +288,89 @@ fn images_zstd_layers_give_the_same_view() {
     );
     assert_same("app", &format!("oci:{}", zstd.display()));
     // Uncompressed layers: docker-archive's (checked in the merged-view test above).
+}
+
+/// Copies a tar archive, replacing the bytes of members `change` has new bytes for.
+fn rewrite_archive(
+    from: &std::path::Path,
+    to: &std::path::Path,
+    change: impl Fn(&str, &[u8]) -> Option<Vec<u8>>,
+) {
+    use std::io::Read;
+    let mut input = tar::Archive::new(std::fs::File::open(from).unwrap());
+    let mut output = tar::Builder::new(std::fs::File::create(to).unwrap());
+    for entry in input.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let name = entry.path().unwrap().to_string_lossy().into_owned();
+        let mut header = entry.header().clone();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        let bytes = change(&name, &bytes).unwrap_or(bytes);
+        header.set_size(bytes.len() as u64);
+        output
+            .append_data(&mut header, &name, bytes.as_slice())
+            .unwrap();
+    }
+    output.finish().unwrap();
+}
+
+/// Docker 25+ `docker save`: an OCI layout beside manifest.json. The image is read through the
+/// layout (so it has its manifest digest), and a broken layout is an error, not a quiet fall-back
+/// to manifest.json.
+#[test]
+fn images_docker25_archive_is_read_through_its_oci_layout() {
+    let archive = images::docker25_archive("app");
+    let digest = images::truth("app", "docker25-manifest-digest")
+        .trim()
+        .to_string();
+    let o = OpenOptions::default();
+    for spec in [
+        format!("docker-archive:{}", archive.display()),
+        format!(
+            "docker-archive:{}:drydock-test/app:latest",
+            archive.display()
+        ),
+        archive.display().to_string(),
+    ] {
+        let image = open(&spec, &o).unwrap_or_else(|e| panic!("{spec}: {e}"));
+        assert_eq!(image.source, drydock_image::SourceKind::DockerArchive);
+        assert_eq!(
+            image.manifest_digest.as_ref().map(|d| d.to_string()),
+            Some(digest.clone()),
+            "{spec}"
+        );
+        assert_eq!(image.local_name.as_deref(), Some("drydock-test/app:latest"));
+        let layout = open(&format!("oci:{}", images::layout("app").display()), &o).unwrap();
+        assert_eq!(image.config_digest, layout.config_digest);
+    }
+
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest_member = format!("blobs/sha256/{}", digest.trim_start_matches("sha256:"));
+    // The manifest blob's bytes changed (not its size): the digest check names it.
+    let tampered = tmp.path().join("tampered.tar");
+    rewrite_archive(&archive, &tampered, |name, bytes| {
+        (name == manifest_member).then(|| {
+            String::from_utf8_lossy(bytes)
+                .replacen("\"schemaVersion\":2", "\"schemaVersion\":3", 1)
+                .into_bytes()
+        })
+    });
+    let err = open(&format!("docker-archive:{}", tampered.display()), &o).unwrap_err();
+    assert!(matches!(err, Error::DigestMismatch { .. }), "{err}");
+    assert!(err.to_string().contains(&digest), "{err}");
+    // index.json names a manifest the archive does not hold.
+    let missing = tmp.path().join("missing.tar");
+    let absent = format!("sha256:{}", "0".repeat(64));
+    rewrite_archive(&archive, &missing, |name, bytes| {
+        (name == "index.json").then(|| {
+            String::from_utf8_lossy(bytes)
+                .replace(&digest, &absent)
+                .into_bytes()
+        })
+    });
+    let err = open(&format!("docker-archive:{}", missing.display()), &o).unwrap_err();
+    assert!(matches!(err, Error::NotFound(_)), "{err}");
+    assert!(err.to_string().contains(&absent), "{err}");
 }
 
 #[test]

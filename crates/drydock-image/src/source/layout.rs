@@ -70,6 +70,28 @@ pub(crate) fn list_platforms_dir(dir: &Path, tag: Option<&str>) -> Result<Vec<(P
     )
 }
 
+/// The annotation containerd and Docker 25+ put the full image name in.
+const CONTAINERD_NAME: &str = "io.containerd.image.name";
+
+/// Whether an `index.json` entry is the image `wanted` names: its `ref.name` or the tag part of it,
+/// or its containerd name (compared after Docker's normalisation, so `app:1` finds
+/// `docker.io/library/app:1`).
+fn names_image(d: &Descriptor, wanted: &str) -> bool {
+    let by_ref = d
+        .annotations
+        .get(REF_NAME)
+        .is_some_and(|n| n == wanted || n.rsplit_once(':').is_some_and(|(_, t)| t == wanted));
+    let normal = |s: &str| {
+        s.parse::<crate::reference::Reference>()
+            .ok()
+            .map(|r| r.to_string())
+    };
+    by_ref
+        || d.annotations.get(CONTAINERD_NAME).is_some_and(|n| {
+            n == wanted || (normal(wanted).is_some() && normal(n) == normal(wanted))
+        })
+}
+
 /// Reads `index.json` and picks the image named by `tag`.
 fn root_of<F: Files>(
     store: &LayoutStore<F>,
@@ -90,10 +112,7 @@ fn root_of<F: Files>(
         Some(tag) => index
             .manifests
             .iter()
-            .find(|d| {
-                name_of(d)
-                    .is_some_and(|n| n == tag || n.rsplit_once(':').is_some_and(|(_, t)| t == tag))
-            })
+            .find(|d| names_image(d, tag))
             .ok_or_else(|| {
                 let names: Vec<String> = index.manifests.iter().filter_map(name_of).collect();
                 Error::NotFound(format!(
@@ -145,6 +164,15 @@ fn root_of<F: Files>(
         },
         name_of(chosen),
     ))
+}
+
+/// How many images `index.json` lists.
+pub(crate) fn image_count<F: Files>(files: &F) -> Result<usize> {
+    let where_ = files.describe();
+    let bytes = files.read_small("index.json", SMALL_BLOB_LIMIT)?;
+    let index: ImageIndex = serde_json::from_slice(&bytes)
+        .map_err(|e| Error::malformed(format!("index.json in {where_}"), e))?;
+    Ok(index.manifests.len())
 }
 
 pub(crate) fn open_layout<F: Files + 'static>(
