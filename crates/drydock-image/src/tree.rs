@@ -155,7 +155,7 @@ impl FileTree {
     }
 
     /// Sets the node at a normalised path, replacing any node there; returns its index.
-    fn insert(&mut self, path: &str, node: Node) -> usize {
+    pub(crate) fn insert(&mut self, path: &str, node: Node) -> usize {
         if let Some(i) = self.find(path) {
             self.nodes[i] = node;
             return i;
