@@ -460,3 +460,54 @@ fn images_lint_resolve_reads_bases_from_the_registry() {
         "{v}"
     );
 }
+
+fn cmd(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_drydock"));
+    c.args(args).env(
+        "DRYDOCK_CACHE_DIR",
+        std::env::temp_dir().join("drydock-cli-test-cache"),
+    );
+    c
+}
+
+#[test]
+fn inspect_help_says_how_a_directory_is_read() {
+    let out = drydock(&["inspect", "--help"]);
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("`oci-layout` file"), "{help}");
+    assert!(help.contains("read as a root file system"), "{help}");
+    assert!(help.contains("drydock inspect /"), "{help}");
+}
+
+/// `drydock … | head`: the reader went away. No error line, exit 0, for every subcommand.
+#[test]
+fn a_closed_stdout_is_no_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let dockerfile = dir.path().join("Dockerfile");
+    std::fs::write(&dockerfile, "FROM alpine:3\nRUN apk add curl\n").unwrap();
+    let dockerfile = dockerfile.display().to_string();
+    let (app, python, multi) = (oci("app"), oci("python"), oci(images::MULTI));
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["inspect", "--format", "json", &app],
+        vec!["inspect", &app],
+        vec!["sbom", "--format", "json", &python],
+        vec!["sbom", "--format", "table", &python],
+        vec!["platforms", &multi],
+        vec!["lint", "--format", "json", &dockerfile],
+        vec!["lint", &dockerfile],
+    ];
+    for args in runs {
+        let mut child = cmd(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Closed before drydock writes a byte: its first write fails with EPIPE.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("error"), "{args:?}: {stderr}");
+    }
+}
