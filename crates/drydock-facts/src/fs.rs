@@ -368,7 +368,10 @@ pub(crate) fn package_managers(tree: &FileTree, s: &Scan) -> PackageManagers {
         (TOOLS.contains(&n) || versioned_pip).then(|| n.to_string())
     });
     let mut databases = Vec::new();
-    let file = |p: &str| tree.get(p).is_some_and(|n| n.kind == Kind::File);
+    let file = |p: &str| {
+        tree.get(p)
+            .is_some_and(|n| matches!(n.kind, Kind::File | Kind::Hardlink))
+    };
     if file("/var/lib/dpkg/status") {
         databases.push(NamedPath {
             name: "dpkg".into(),
@@ -396,7 +399,7 @@ pub(crate) fn package_managers(tree: &FileTree, s: &Scan) -> PackageManagers {
         "/usr/lib/sysimage/rpm/rpmdb.sqlite",
         "/usr/lib/sysimage/rpm/Packages.db",
     ] {
-        if tree.resolve(p).is_some_and(|(_, n)| n.kind == Kind::File) {
+        if resolve_file(tree, p).is_some() {
             databases.push(NamedPath {
                 name: "rpm".into(),
                 path: p.into(),
@@ -1019,6 +1022,35 @@ mod tests {
         assert_eq!(
             (lc.kind, lc.version.as_deref(), lc.version_source.as_deref()),
             (LibcKind::Glibc, Some("2.36"), Some("dpkg"))
+        );
+    }
+
+    #[test]
+    fn package_databases_that_are_hard_links_count() {
+        let h = |path: &str, target: &str| {
+            (path.to_string(), node(Kind::Hardlink, 0o644, Some(target)))
+        };
+        let t = FileTree::from_nodes(vec![
+            f("/var/lib/dpkg/status-old", 0o644),
+            h("/var/lib/dpkg/status", "/var/lib/dpkg/status-old"),
+            f("/usr/lib/sysimage/rpm/rpmdb.sqlite", 0o644),
+            l("/var/lib/rpm", "../../usr/lib/sysimage/rpm"),
+            f("/lib/apk/db/installed.orig", 0o644),
+            h("/lib/apk/db/installed", "/lib/apk/db/installed.orig"),
+        ]);
+        let pm = package_managers(&t, &scan(&t));
+        let dbs: Vec<(&str, &str)> = pm
+            .databases
+            .iter()
+            .map(|d| (d.name.as_str(), d.path.as_str()))
+            .collect();
+        assert_eq!(
+            dbs,
+            [
+                ("dpkg", "/var/lib/dpkg/status"),
+                ("apk", "/lib/apk/db/installed"),
+                ("rpm", "/var/lib/rpm/rpmdb.sqlite")
+            ]
         );
     }
 

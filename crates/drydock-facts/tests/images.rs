@@ -444,9 +444,29 @@ fn images_distroless() {
     assert!(!r.runnability.command.can_run);
 }
 
+/// Hard links where inspect looks: /etc/passwd and /etc/group inside one layer (group outliving its
+/// original, which the next layer deletes), /etc/os-release and the CA bundle to files of a lower
+/// layer (the os-release original rewritten above the link). Every fact is the one of the root file
+/// system umoci unpacked.
+#[test]
+fn images_hardlinks() {
+    let r = common::inspect_layout("hardlinks");
+    check_against_truth("hardlinks", &r);
+    assert!(r.os.id.is_some() && r.user.resolved);
+    // The group name, through the /etc/group that outlived its original.
+    let gid = r.user.gid.expect("the user's gid");
+    let group = images::truth("hardlinks", "group")
+        .lines()
+        .map(|l| l.split(':').collect::<Vec<_>>())
+        .find(|f| f.len() >= 3 && f[2].parse::<u64>().ok() == Some(gid))
+        .map(|f| f[0].to_string());
+    assert!(group.is_some(), "gid {gid} in the truth group file");
+    assert_eq!(r.user.group, group);
+}
+
 #[test]
 fn images_archives_agree_with_layout() {
-    for name in ["minbase", "app", "distroless"] {
+    for name in ["minbase", "app", "distroless", "hardlinks"] {
         let layout = common::inspect_layout(name);
         for spec in [
             format!("oci-archive:{}", images::oci_archive(name).display()),

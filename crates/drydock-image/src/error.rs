@@ -36,6 +36,12 @@ pub enum Error {
         wanted: String,
         available: String,
     },
+    #[error("{what}: image is {image}, not the requested {wanted}")]
+    PlatformMismatch {
+        what: String,
+        image: String,
+        wanted: String,
+    },
     #[error("authentication refused by {registry}: {reason}")]
     Unauthorized { registry: String, reason: String },
     #[error("registry {registry} unreachable: {reason}")]

@@ -13,7 +13,8 @@ use crate::tree::{self, FileTree, FileVisitor};
 /// How to open an image.
 #[derive(Clone, Debug, Default)]
 pub struct OpenOptions {
-    /// Platform to choose from an index; the host's when unset.
+    /// Platform to choose from an index; the host's when unset. When set, a single-platform image
+    /// of another platform is an error.
     pub platform: Option<Platform>,
     /// Bypass the blob cache entirely.
     pub no_cache: bool,
@@ -175,6 +176,12 @@ pub(crate) fn resolve(
             .map_err(|e| Error::malformed(format!("manifest {} of {what}", current.digest), e))?
         {
             Manifest::Index(index) => {
+                if index.manifests.is_empty() {
+                    return Err(Error::malformed(
+                        format!("image index {} of {what}", current.digest),
+                        "its manifests list is empty: there is no image in it",
+                    ));
+                }
                 index_platforms = platforms_of(&index);
                 let chosen = choose_platform(&index, &wanted, what)?;
                 if index_digest.is_none() {
@@ -204,6 +211,7 @@ pub(crate) fn resolve(
                         e,
                     )
                 })?;
+                check_platform(opts, &config, what)?;
                 return Ok(Resolved {
                     index_digest,
                     index_platforms,
@@ -217,6 +225,34 @@ pub(crate) fn resolve(
         }
     }
     Err(Error::malformed(what, "indexes nested too deeply"))
+}
+
+/// A platform the user asked for (not the default) must be the image's, as with `docker pull
+/// --platform`: a single-platform image of another platform is an error, not a silent substitute.
+pub(crate) fn check_platform(opts: &OpenOptions, config: &ImageConfig, what: &str) -> Result<()> {
+    let Some(wanted) = &opts.platform else {
+        return Ok(());
+    };
+    if config.os.is_empty() || config.architecture.is_empty() {
+        // Nothing to compare with; old or hand-made configs may lack both.
+        return Ok(());
+    }
+    let image = Platform {
+        architecture: config.architecture.clone(),
+        os: config.os.clone(),
+        os_version: None,
+        os_features: Vec::new(),
+        variant: config.variant.clone(),
+    };
+    if wanted.matches(&image) {
+        Ok(())
+    } else {
+        Err(Error::PlatformMismatch {
+            what: what.to_string(),
+            image: image.to_string(),
+            wanted: wanted.to_string(),
+        })
+    }
 }
 
 fn platforms_of(index: &ImageIndex) -> Vec<Platform> {

@@ -1,5 +1,6 @@
 //! A root file system directory read as if it were a one-layer image.
 
+use std::collections::HashMap;
 use std::fs;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::Path;
@@ -8,15 +9,29 @@ use crate::error::{Error, Result};
 use crate::tree::{FileTree, FileVisitor, Kind, LayerStats, Node};
 
 /// Walks `root` (never following symlinks) into a merged view, offering wanted files to visitors.
+///
+/// The walk stays on `root`'s own file system, as `find -xdev` does: a directory where another file
+/// system is mounted (`/proc`, `/sys`, `/dev` when `root` is the host's `/`) is listed but not
+/// entered, since what is mounted there is no part of the root file system. Something that
+/// disappears while the walk runs (a live root changes) is left out. The second and later names
+/// of a file with several hard links are `Kind::Hardlink` nodes naming the first, as in an image.
 pub fn walk_dir(root: &Path, visitors: &mut [&mut dyn FileVisitor]) -> Result<FileTree> {
-    if !root.is_dir() {
-        return Err(Error::NotFound(format!("directory {}", root.display())));
-    }
-    let mut nodes = Vec::new();
+    let root_meta = fs::metadata(root)
+        .ok()
+        .filter(|m| m.is_dir())
+        .ok_or_else(|| Error::NotFound(format!("directory {}", root.display())))?;
+    let device = root_meta.dev();
+    let mut tree = FileTree::default();
     let mut stack = vec![(root.to_path_buf(), String::new())];
     let mut stats = LayerStats::default();
+    // First path of each multiply linked file, by inode.
+    let mut linked: HashMap<u64, String> = HashMap::new();
     while let Some((dir, image_dir)) = stack.pop() {
-        let entries = fs::read_dir(&dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !image_dir.is_empty() => continue,
+            Err(e) => return Err(Error::io(dir.display().to_string(), e)),
+        };
         let mut entries: Vec<_> = entries.filter_map(|e| e.ok()).collect();
         entries.sort_by_key(|e| e.file_name());
         for entry in entries {
@@ -26,7 +41,7 @@ pub fn walk_dir(root: &Path, visitors: &mut [&mut dyn FileVisitor]) -> Result<Fi
                 continue;
             };
             let ft = meta.file_type();
-            let kind = if ft.is_dir() {
+            let mut kind = if ft.is_dir() {
                 Kind::Dir
             } else if ft.is_symlink() {
                 Kind::Symlink
@@ -41,19 +56,31 @@ pub fn walk_dir(root: &Path, visitors: &mut [&mut dyn FileVisitor]) -> Result<Fi
             } else {
                 continue;
             };
-            let link = if kind == Kind::Symlink {
+            let mut link = if kind == Kind::Symlink {
                 fs::read_link(entry.path())
                     .ok()
                     .map(|t| t.to_string_lossy().into_owned())
             } else {
                 None
             };
+            if kind == Kind::File && meta.nlink() > 1 && meta.dev() == device {
+                if let Some(first) = linked.get(&meta.ino()) {
+                    kind = Kind::Hardlink;
+                    link = Some(first.clone());
+                } else {
+                    linked.insert(meta.ino(), path.clone());
+                }
+            }
             let node = Node {
                 kind,
                 mode: meta.mode() & 0o7777,
                 uid: meta.uid() as u64,
                 gid: meta.gid() as u64,
-                size: if kind == Kind::File { meta.len() } else { 0 },
+                size: if matches!(kind, Kind::File | Kind::Hardlink) {
+                    meta.len()
+                } else {
+                    0
+                },
                 mtime: meta.mtime().max(0) as u64,
                 layer: 0,
                 link,
@@ -62,25 +89,35 @@ pub fn walk_dir(root: &Path, visitors: &mut [&mut dyn FileVisitor]) -> Result<Fi
             if kind == Kind::File {
                 stats.uncompressed_size += node.size;
                 stats.final_bytes += node.size;
-                let wanting = visitors.iter().any(|v| v.wants(&path, &node));
+            }
+            if matches!(kind, Kind::File | Kind::Hardlink) {
+                // Visitors see every name of a file as a regular file, as in an image walk.
+                let offered = Node {
+                    kind: Kind::File,
+                    link: None,
+                    ..node.clone()
+                };
+                let wanting = visitors.iter().any(|v| v.wants(&path, &offered));
                 if wanting {
-                    let bytes = fs::read(entry.path())
-                        .map_err(|e| Error::io(entry.path().display().to_string(), e))?;
+                    let bytes = match fs::read(entry.path()) {
+                        Ok(b) => b,
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                        Err(e) => return Err(Error::io(entry.path().display().to_string(), e)),
+                    };
                     for v in visitors.iter_mut() {
-                        if v.wants(&path, &node) {
-                            v.visit(&path, &node, &mut bytes.as_slice())
+                        if v.wants(&path, &offered) {
+                            v.visit(&path, &offered, &mut bytes.as_slice())
                                 .map_err(|e| Error::io(path.clone(), e))?;
                         }
                     }
                 }
             }
-            if kind == Kind::Dir {
+            if kind == Kind::Dir && meta.dev() == device {
                 stack.push((entry.path(), path.clone()));
             }
-            nodes.push((path, node));
+            tree.insert(&path, node);
         }
     }
-    let mut tree = FileTree::from_nodes(nodes);
     tree.layers = vec![stats];
     Ok(tree)
 }

@@ -4,15 +4,19 @@
 //! Layers are read from the top down. A path met first is the final one (the layer that last wrote
 //! it); anything a higher layer shadowed, whited out or hid under an opaque directory or a non-directory
 //! is skipped. So each file's content is offered to the visitors exactly when it is known to be in the
-//! final view, and no layer is decompressed twice.
+//! final view. Hard links are exact too (see `merge.rs`): a link has its target's size and bytes,
+//! and one that outlives its original name becomes a regular file. A layer is decompressed once,
+//! except when a visitor wants a hard-linked name whose original's bytes went past earlier in the
+//! same layer and were not kept: that one layer is then read a second time for them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher as _;
 use std::io::Read;
 
 use crate::blob::{self, BlobStore};
 use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::oci::Descriptor;
+use merge::map_layer_io;
 
 /// What kind of file system object a path is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -21,7 +25,7 @@ pub enum Kind {
     File,
     Dir,
     Symlink,
-    /// A hard link; its content is that of `link` (in the same layer).
+    /// Another name of a regular file in the final view: `link` names it, `size` is its size.
     Hardlink,
     CharDevice,
     BlockDevice,
@@ -41,7 +45,7 @@ pub struct Node {
     pub mtime: u64,
     /// Index of the layer that last wrote this path (0 = bottom layer).
     pub layer: usize,
-    /// Symlink target as written, or hard link target as an absolute image path.
+    /// Symlink target as written, or, for a hard link, the final path of the regular file it shares.
     pub link: Option<String>,
 }
 
@@ -55,9 +59,13 @@ impl Node {
 /// Receives the content of final-view files during the walk.
 pub trait FileVisitor {
     /// A cheap test on path and metadata: does this visitor want the file's content?
+    ///
+    /// Every final name of a regular file is asked about, hard-linked names included: those come as a
+    /// regular file (`Kind::File`, no `link`) with the size of the bytes they share.
     fn wants(&self, path: &str, node: &Node) -> bool;
-    /// The content of a wanted regular file, offered exactly once. An error here is the visitor's own
-    /// to keep; returning it stops the walk, so catalogers should record a warning and return `Ok`.
+    /// The content of a wanted regular file, offered exactly once per name. An error here is the
+    /// visitor's own to keep; returning it stops the walk, so catalogers should record a warning and
+    /// return `Ok`.
     fn visit(&mut self, path: &str, node: &Node, content: &mut dyn Read) -> std::io::Result<()>;
 }
 
@@ -81,11 +89,32 @@ pub struct LayerStats {
 }
 
 /// The merged view of an image's (or a directory's) files.
-#[derive(Clone, Debug, Default)]
+///
+/// Stored compactly, because an image can hold hundreds of thousands of paths: every path's bytes
+/// sit back to back in one arena, nodes in one vector, and a hash table holds only node indices
+/// (hashed by path, compared against the arena). No per-path allocation.
+#[derive(Clone, Default)]
 pub struct FileTree {
-    nodes: HashMap<String, Node>,
+    /// Every path's bytes, back to back, in insertion order.
+    arena: String,
+    /// Where each node's path starts in `arena`; it ends where the next one starts.
+    starts: Vec<usize>,
+    nodes: Vec<Node>,
+    /// Node indices, hashed by path.
+    index: hashbrown::HashTable<u32>,
+    /// Random keys: an image's paths must not be able to force hash collisions.
+    hasher: std::hash::RandomState,
     /// Per-layer statistics, bottom layer first.
     pub layers: Vec<LayerStats>,
+}
+
+impl std::fmt::Debug for FileTree {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileTree")
+            .field("paths", &self.nodes.len())
+            .field("layers", &self.layers)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How many symlinks a lookup follows before giving up (Linux's own limit).
@@ -94,19 +123,63 @@ const MAX_SYMLINK_HOPS: usize = 40;
 impl FileTree {
     /// A tree from ready-made nodes (tests and directory sources).
     pub fn from_nodes(nodes: impl IntoIterator<Item = (String, Node)>) -> FileTree {
-        FileTree {
-            nodes: nodes
-                .into_iter()
-                .map(|(p, n)| (normalize(&p).unwrap_or_default(), n))
-                .filter(|(p, _)| !p.is_empty() && p != "/")
-                .collect(),
-            layers: Vec::new(),
+        let mut tree = FileTree::default();
+        for (p, n) in nodes {
+            // A later node for the same path replaces the earlier one.
+            match normalize(&p) {
+                Some(p) if p != "/" => {
+                    tree.insert(&p, n);
+                }
+                _ => {}
+            }
         }
+        tree
+    }
+
+    fn path_at(&self, i: usize) -> &str {
+        let end = self.starts.get(i + 1).copied().unwrap_or(self.arena.len());
+        &self.arena[self.starts[i]..end]
+    }
+
+    /// The index of the node at this normalised path.
+    fn find(&self, path: &str) -> Option<usize> {
+        let hash = self.hasher.hash_one(path);
+        self.index
+            .find(hash, |&i| self.path_at(i as usize) == path)
+            .map(|&i| i as usize)
+    }
+
+    /// The node at this normalised path.
+    fn node(&self, path: &str) -> Option<&Node> {
+        self.find(path).map(|i| &self.nodes[i])
+    }
+
+    /// Sets the node at a normalised path, replacing any node there; returns its index.
+    pub(crate) fn insert(&mut self, path: &str, node: Node) -> usize {
+        if let Some(i) = self.find(path) {
+            self.nodes[i] = node;
+            return i;
+        }
+        let i = self.nodes.len();
+        // Four billion paths would need hundreds of gigabytes of nodes first.
+        let key = u32::try_from(i).expect("fewer than 2^32 paths");
+        self.starts.push(self.arena.len());
+        self.arena.push_str(path);
+        self.nodes.push(node);
+        let (arena, starts, hasher) = (&self.arena, &self.starts, &self.hasher);
+        let path_of = |j: u32| {
+            let j = j as usize;
+            let end = starts.get(j + 1).copied().unwrap_or(arena.len());
+            &arena[starts[j]..end]
+        };
+        self.index
+            .insert_unique(hasher.hash_one(path), key, |&j| hasher.hash_one(path_of(j)));
+        i
     }
 
     /// The node at exactly this path (symlinks not followed).
     pub fn get(&self, path: &str) -> Option<&Node> {
-        self.nodes.get(normalize(path)?.as_str())
+        self.node(normalize(path)?.as_str())
     }
 
     /// Follows symlinks (in every component) inside the image root, never outside it; `None` for a
@@ -128,7 +201,7 @@ impl FileTree {
                 _ => {}
             }
             let candidate = format!("{current}/{part}");
-            let Some(node) = self.nodes.get(&candidate) else {
+            let Some(node) = self.node(&candidate) else {
                 // Layers may omit parent directories; an intermediate component is then implied.
                 if pending.is_empty() {
                     return None;
@@ -158,7 +231,7 @@ impl FileTree {
         if current.is_empty() {
             return None;
         }
-        let node = self.nodes.get(&current)?;
+        let node = self.node(&current)?;
         Some((current, node))
     }
 
@@ -169,14 +242,17 @@ impl FileTree {
 
     /// All paths and nodes, sorted by path.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Node)> {
-        let sorted: BTreeMap<&str, &Node> =
-            self.nodes.iter().map(|(p, n)| (p.as_str(), n)).collect();
-        sorted.into_iter()
+        let mut order: Vec<usize> = (0..self.nodes.len()).collect();
+        order.sort_unstable_by(|&a, &b| self.path_at(a).cmp(self.path_at(b)));
+        order.into_iter().map(|i| (self.path_at(i), &self.nodes[i]))
     }
 
     /// All paths and nodes in no particular order (cheaper).
     pub fn iter_unordered(&self) -> impl Iterator<Item = (&str, &Node)> {
-        self.nodes.iter().map(|(p, n)| (p.as_str(), n))
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (self.path_at(i), n))
     }
 
     /// Number of paths in the view (files, directories, links…).
@@ -192,7 +268,7 @@ impl FileTree {
     /// Regular files (and hard links) in the view.
     pub fn file_count(&self) -> usize {
         self.nodes
-            .values()
+            .iter()
             .filter(|n| matches!(n.kind, Kind::File | Kind::Hardlink))
             .count()
     }
@@ -200,7 +276,7 @@ impl FileTree {
     /// Bytes of regular-file content in the final view.
     pub fn content_bytes(&self) -> u64 {
         self.nodes
-            .values()
+            .iter()
             .filter(|n| n.kind == Kind::File)
             .map(|n| n.size)
             .sum()
@@ -217,10 +293,8 @@ impl FileTree {
             format!("{dir}/")
         };
         let mut out: Vec<(&str, &Node)> = self
-            .nodes
-            .iter()
+            .iter_unordered()
             .filter(|(p, _)| p.starts_with(&prefix) && !p[prefix.len()..].contains('/'))
-            .map(|(p, n)| (p.as_str(), n))
             .collect();
         out.sort_by_key(|(p, _)| *p);
         out
@@ -277,40 +351,6 @@ fn ancestors(path: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-const WHITEOUT_PREFIX: &str = ".wh.";
-const OPAQUE_MARKER: &str = ".wh..wh..opq";
-
-/// Builds the merged view state while layers arrive from the top down.
-#[derive(Default)]
-struct Merger {
-    nodes: HashMap<String, Node>,
-    /// Path → highest layer that deleted it.
-    whiteouts: HashMap<String, usize>,
-    /// Directory → highest layer that made it opaque.
-    opaque: HashMap<String, usize>,
-}
-
-impl Merger {
-    /// Whether an entry of `layer` at `path` is hidden by something a higher layer did.
-    fn hidden(&self, path: &str, layer: usize) -> bool {
-        // A higher layer wrote this very path: its version (file, link or directory metadata) wins.
-        if self.nodes.get(path).is_some_and(|n| n.layer > layer) {
-            return true;
-        }
-        if self.whiteouts.get(path).is_some_and(|&l| l > layer) {
-            return true;
-        }
-        ancestors(path).any(|a| {
-            self.whiteouts.get(a).is_some_and(|&l| l > layer)
-                || self.opaque.get(a).is_some_and(|&l| l > layer)
-                || self
-                    .nodes
-                    .get(a)
-                    .is_some_and(|n| n.kind != Kind::Dir && n.layer > layer)
-        })
-    }
-}
-
 /// How many layers are decompressed ahead of the one being read.
 const PREFETCH_LAYERS: usize = 2;
 /// Bytes per chunk handed from a decompressing thread to the reading one.
@@ -335,7 +375,7 @@ pub fn walk_layers(
     layers: &[Descriptor],
     visitors: &mut [&mut dyn FileVisitor],
 ) -> Result<FileTree> {
-    let mut merger = Merger::default();
+    let mut merger = merge::Merger::default();
     let mut stats = vec![LayerStats::default(); layers.len()];
     std::thread::scope(|scope| -> Result<()> {
         let spawn = |desc: &Descriptor| {
@@ -353,19 +393,18 @@ pub fn walk_layers(
             let rx = pending
                 .pop_front()
                 .expect("a receiver was queued for this layer");
-            stats[index] = walk_one_layer(rx, &layers[index], index, &mut merger, visitors)?;
+            stats[index] = walk_one_layer(store, rx, &layers[index], index, &mut merger, visitors)?;
         }
         Ok(())
     })?;
-    for node in merger.nodes.values() {
+    let mut tree = merger.finish();
+    for node in &tree.nodes {
         if node.kind == Kind::File {
             stats[node.layer].final_bytes += node.size;
         }
     }
-    Ok(FileTree {
-        nodes: merger.nodes,
-        layers: stats,
-    })
+    tree.layers = stats;
+    Ok(tree)
 }
 
 /// Opens, verifies and decompresses one layer blob, sending the tar stream in chunks. Stops quietly
@@ -388,23 +427,77 @@ fn produce(store: &dyn BlobStore, desc: &Descriptor, tx: &std::sync::mpsc::SyncS
         // every byte.
         Ok(true) => match blob::drain(&mut blob) {
             Ok(_) => return,
-            Err(e) => e,
+            Err(e) => map_layer_io(desc, e),
         },
-        Err(e) => e,
+        Err(Broken::Source(e)) => map_layer_io(desc, e),
+        // The stored bytes are what the descriptor says (checked below): the compressed stream
+        // itself is damaged, and that is the report.
+        Err(Broken::Stream(kind, e)) => Error::CorruptLayer {
+            layer: desc.digest.clone(),
+            reason: format!("{kind} stream is {}: {e}", truncated_or_corrupt(&e)),
+        },
     };
     let failure = match blob::drain(&mut blob).map_err(|e| map_layer_io(desc, e)) {
         Err(e @ (Error::DigestMismatch { .. } | Error::SizeMismatch { .. })) => e,
-        _ => map_layer_io(desc, failure),
+        _ => failure,
     };
     let _ = tx.send(Msg::Fail(failure));
+}
+
+/// "truncated" for a stream that ended early, else "corrupt".
+fn truncated_or_corrupt(e: &std::io::Error) -> &'static str {
+    if e.kind() == std::io::ErrorKind::UnexpectedEof {
+        "truncated"
+    } else {
+        "corrupt"
+    }
+}
+
+/// Why a layer's stream broke while decompressing.
+enum Broken {
+    /// Reading the stored blob failed (disk, network, or the verifier's digest check).
+    Source(std::io::Error),
+    /// The compressed stream is damaged (its bytes read fine).
+    Stream(&'static str, std::io::Error),
+}
+
+/// Notes whether a read error came from the blob itself rather than from what decodes it.
+struct Tracked<R> {
+    inner: R,
+    failed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl<R: Read> Read for Tracked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf).inspect_err(|_| {
+            self.failed
+                .store(true, std::sync::atomic::Ordering::Relaxed)
+        })
+    }
 }
 
 /// Streams the decompressed layer in chunks: `Ok(true)` at its end, `Ok(false)` when the reader hung up.
 fn decompress_into(
     blob: &mut Box<dyn Read + Send + '_>,
     tx: &std::sync::mpsc::SyncSender<Msg>,
-) -> std::io::Result<bool> {
-    let (kind, mut stream) = blob::decompress(Box::new(blob))?;
+) -> Result<bool, Broken> {
+    let failed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let tracked = Tracked {
+        inner: blob,
+        failed: failed.clone(),
+    };
+    let broken = |kind: Option<blob::Compression>, e: std::io::Error| {
+        if failed.load(std::sync::atomic::Ordering::Relaxed) {
+            return Broken::Source(e);
+        }
+        let name = match kind {
+            Some(blob::Compression::Gzip) => "gzip",
+            Some(blob::Compression::Zstd) => "zstd",
+            _ => "compressed",
+        };
+        Broken::Stream(name, e)
+    };
+    let (kind, mut stream) = blob::decompress(Box::new(tracked)).map_err(|e| broken(None, e))?;
     if tx.send(Msg::Start(kind)).is_err() {
         return Ok(false);
     }
@@ -417,7 +510,7 @@ fn decompress_into(
                 Ok(0) => break,
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+                Err(e) => return Err(broken(Some(kind), e)),
             }
         }
         if filled == 0 {
@@ -463,10 +556,11 @@ impl Read for ChannelReader {
 }
 
 fn walk_one_layer(
+    store: &dyn BlobStore,
     rx: std::sync::mpsc::Receiver<Msg>,
     desc: &Descriptor,
     index: usize,
-    merger: &mut Merger,
+    merger: &mut merge::Merger,
     visitors: &mut [&mut dyn FileVisitor],
 ) -> Result<LayerStats> {
     let compression = match rx.recv() {
@@ -494,7 +588,8 @@ fn walk_one_layer(
         compression: Some(compression),
         ..LayerStats::default()
     };
-    let result = read_entries(&mut archive, desc, index, merger, visitors, &mut stats);
+    let mut walk = merge::LayerWalk::new(index, desc, tar_bytes.clone());
+    let result = walk.read_entries(&mut archive, merger, visitors, &mut stats);
     // Read to the end: the producer verifies the digest only once the whole blob went through, and a
     // failure on its side (digest mismatch, corrupt gzip) explains any tar error it caused.
     let mut channel = archive.into_inner();
@@ -507,165 +602,34 @@ fn walk_one_layer(
     result?;
     drained.map_err(|e| map_layer_io(desc, e))?;
     stats.uncompressed_size = tar_bytes.get();
+    walk.reread(store, visitors)?;
     Ok(stats)
 }
 
-fn read_entries<R: Read>(
-    archive: &mut tar::Archive<R>,
-    desc: &Descriptor,
-    index: usize,
-    merger: &mut Merger,
-    visitors: &mut [&mut dyn FileVisitor],
-    stats: &mut LayerStats,
-) -> Result<()> {
-    let corrupt = |reason: String| Error::CorruptLayer {
-        layer: desc.digest.clone(),
-        reason,
-    };
-    // Sizes of this layer's regular files, so hard links (which point within the layer) get theirs.
-    let mut layer_files: HashMap<String, u64> = HashMap::new();
-    let entries = archive.entries().map_err(|e| map_layer_io(desc, e))?;
-    for entry in entries {
-        let mut entry = entry.map_err(|e| map_layer_io(desc, e))?;
-        stats.entries += 1;
-        let raw_path = entry.path_bytes();
-        let raw_path = String::from_utf8_lossy(&raw_path).into_owned();
-        let path = normalize(&raw_path)
-            .ok_or_else(|| corrupt(format!("entry {raw_path:?} climbs out of the image root")))?;
-        if path == "/" {
-            continue;
-        }
-        let name = &path[path.rfind('/').map_or(0, |i| i + 1)..];
-        if name == OPAQUE_MARKER {
-            stats.whiteouts += 1;
-            let dir = parent(&path).to_string();
-            let e = merger.opaque.entry(dir).or_insert(index);
-            *e = (*e).max(index);
-            continue;
-        }
-        if let Some(hidden_name) = name.strip_prefix(WHITEOUT_PREFIX) {
-            stats.whiteouts += 1;
-            let p = parent(&path);
-            let target = if p == "/" {
-                format!("/{hidden_name}")
-            } else {
-                format!("{p}/{hidden_name}")
-            };
-            let e = merger.whiteouts.entry(target).or_insert(index);
-            *e = (*e).max(index);
-            continue;
-        }
-        if merger.hidden(&path, index) {
-            continue;
-        }
-        let header = entry.header();
-        let kind = match header.entry_type() {
-            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
-                Kind::File
-            }
-            tar::EntryType::Directory => Kind::Dir,
-            tar::EntryType::Symlink => Kind::Symlink,
-            tar::EntryType::Link => Kind::Hardlink,
-            tar::EntryType::Char => Kind::CharDevice,
-            tar::EntryType::Block => Kind::BlockDevice,
-            tar::EntryType::Fifo => Kind::Fifo,
-            // PAX and GNU long-name headers are consumed by the tar reader; anything else is ignored.
-            _ => continue,
-        };
-        let mode = header.mode().unwrap_or(0) & 0o7777;
-        let uid = header.uid().unwrap_or(0);
-        let gid = header.gid().unwrap_or(0);
-        let mtime = header.mtime().unwrap_or(0);
-        let mut size = entry.size();
-        let link = match kind {
-            Kind::Symlink => entry
-                .link_name_bytes()
-                .map(|b| String::from_utf8_lossy(&b).into_owned()),
-            Kind::Hardlink => {
-                let raw = entry
-                    .link_name_bytes()
-                    .map(|b| String::from_utf8_lossy(&b).into_owned())
-                    .unwrap_or_default();
-                let target = normalize(&raw).ok_or_else(|| {
-                    corrupt(format!(
-                        "hard link {path:?} points outside the image root ({raw:?})"
-                    ))
-                })?;
-                if let Some(&target_size) = layer_files.get(&target) {
-                    size = target_size;
-                }
-                Some(target)
-            }
-            _ => None,
-        };
-        let node = Node {
-            kind,
-            mode,
-            uid,
-            gid,
-            size,
-            mtime,
-            layer: index,
-            link,
-        };
-        if kind == Kind::File {
-            layer_files.insert(path.clone(), size);
-            offer(visitors, &path, &node, &mut entry)
-                .map_err(|e| Error::io(format!("reading {path} in layer {}", desc.digest), e))?;
-        }
-        merger.nodes.insert(path, node);
-    }
-    Ok(())
-}
-
-/// Offers one file to the visitors that want it: streamed to a single one, buffered for several.
-fn offer(
-    visitors: &mut [&mut dyn FileVisitor],
-    path: &str,
-    node: &Node,
-    content: &mut dyn Read,
-) -> std::io::Result<()> {
-    let mut wanting = visitors
-        .iter_mut()
-        .filter(|v| v.wants(path, node))
-        .peekable();
-    let Some(first) = wanting.next() else {
-        return Ok(());
-    };
-    if wanting.peek().is_none() {
-        return first.visit(path, node, content);
-    }
-    let mut buf = Vec::with_capacity(node.size.min(64 << 20) as usize);
-    content.read_to_end(&mut buf)?;
-    first.visit(path, node, &mut buf.as_slice())?;
-    for v in wanting {
-        v.visit(path, node, &mut buf.as_slice())?;
-    }
-    Ok(())
-}
-
-fn map_layer_io(desc: &Descriptor, e: std::io::Error) -> Error {
-    match Error::io(format!("layer {}", desc.digest), e) {
-        Error::Io { source, .. } => Error::CorruptLayer {
-            layer: desc.digest.clone(),
-            reason: source.to_string(),
-        },
-        other => other,
-    }
-}
-
-/// Counts bytes passing through, readable after the reader moved elsewhere.
+/// Counts bytes passing through and notes the end of the stream.
 struct CountingReader<R> {
     inner: R,
-    count: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    counter: Counter,
 }
 
-#[derive(Clone)]
-struct Counter(std::sync::Arc<std::sync::atomic::AtomicU64>);
+/// What went through a [`CountingReader`], readable after the reader moved elsewhere.
+#[derive(Clone, Default)]
+struct Counter(std::sync::Arc<CounterState>);
+
+#[derive(Default)]
+struct CounterState {
+    bytes: std::sync::atomic::AtomicU64,
+    ended: std::sync::atomic::AtomicBool,
+}
 
 impl Counter {
     fn get(&self) -> u64 {
-        self.0.load(std::sync::atomic::Ordering::Relaxed)
+        self.0.bytes.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Whether the stream reached its end (so a parse error after it means it ended too early).
+    fn ended(&self) -> bool {
+        self.0.ended.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -673,23 +637,32 @@ impl<R> CountingReader<R> {
     fn new(inner: R) -> Self {
         CountingReader {
             inner,
-            count: Default::default(),
+            counter: Counter::default(),
         }
     }
 
     fn counter(&self) -> Counter {
-        Counter(self.count.clone())
+        self.counter.clone()
     }
 }
 
 impl<R: Read> Read for CountingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.count
+        if n == 0 && !buf.is_empty() {
+            self.counter
+                .0
+                .ended
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        self.counter
+            .0
+            .bytes
             .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
         Ok(n)
     }
 }
 
+mod merge;
 #[cfg(test)]
 mod tests;

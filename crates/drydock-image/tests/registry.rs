@@ -238,6 +238,33 @@ fn bearer_token_auth_with_podman_auth_file() {
     assert!(matches!(err, Error::Unauthorized { .. }), "{err}");
 }
 
+/// Docker Hub's way for public images: no credentials, the token service still grants `pull`.
+#[test]
+fn anonymous_bearer_token_pulls_a_public_repository() {
+    let tmp = tempfile::tempdir().unwrap();
+    let layout = tiny_layout(tmp.path(), "amd64", "public pull\n");
+    let reg = Registry::start_token_public("erin", "pw", &["pub/app"]);
+    reg.push_layout(&layout, "pub/app:1", Format::Oci);
+    reg.push_layout(&layout, "priv/app:1", Format::Oci);
+    std::fs::write(tmp.path().join("empty.json"), r#"{"auths":{}}"#).unwrap();
+    let anon = OpenOptions {
+        auth_file: Some(tmp.path().join("empty.json")),
+        no_cache: true,
+        ..Default::default()
+    };
+    let before = reg.token_requests();
+    let image = open(&reg.reference("pub/app:1"), &anon).unwrap();
+    assert_eq!(read_files(&image).unwrap()["etc/hello"], "public pull\n");
+    assert!(
+        reg.token_requests() > before,
+        "an anonymous token was fetched"
+    );
+    // The same service grants anonymous callers nothing on a private repository.
+    let err = open(&reg.reference("priv/app:1"), &anon).unwrap_err();
+    assert!(matches!(err, Error::Unauthorized { .. }), "{err}");
+    assert!(err.to_string().contains("no credentials"), "{err}");
+}
+
 #[test]
 fn identity_token_is_exchanged_with_an_oauth2_refresh_grant() {
     let tmp = tempfile::tempdir().unwrap();

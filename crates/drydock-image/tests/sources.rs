@@ -80,7 +80,7 @@ fn assert_same(name: &str, spec: &str) {
 
 #[test]
 fn images_merged_view_equals_the_built_root_fs_from_every_source() {
-    for name in ["minbase", "python", "app", "distroless"] {
+    for name in ["minbase", "python", "app", "distroless", "hardlinks"] {
         assert_same(name, &format!("oci:{}", images::layout(name).display()));
         assert_same(
             name,
@@ -91,6 +91,13 @@ fn images_merged_view_equals_the_built_root_fs_from_every_source() {
             &format!("docker-archive:{}", images::docker_archive(name).display()),
         );
     }
+    assert_same(
+        "app",
+        &format!(
+            "docker-archive:{}",
+            images::docker25_archive("app").display()
+        ),
+    );
 }
 
 #[test]
@@ -281,4 +288,171 @@ fn images_zstd_layers_give_the_same_view() {
     );
     assert_same("app", &format!("oci:{}", zstd.display()));
     // Uncompressed layers: docker-archive's (checked in the merged-view test above).
+}
+
+/// Copies a tar archive, replacing the bytes of members `change` has new bytes for.
+fn rewrite_archive(
+    from: &std::path::Path,
+    to: &std::path::Path,
+    change: impl Fn(&str, &[u8]) -> Option<Vec<u8>>,
+) {
+    use std::io::Read;
+    let mut input = tar::Archive::new(std::fs::File::open(from).unwrap());
+    let mut output = tar::Builder::new(std::fs::File::create(to).unwrap());
+    for entry in input.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let name = entry.path().unwrap().to_string_lossy().into_owned();
+        let mut header = entry.header().clone();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        let bytes = change(&name, &bytes).unwrap_or(bytes);
+        header.set_size(bytes.len() as u64);
+        output
+            .append_data(&mut header, &name, bytes.as_slice())
+            .unwrap();
+    }
+    output.finish().unwrap();
+}
+
+/// Docker 25+ `docker save`: an OCI layout beside manifest.json. The image is read through the
+/// layout (so it has its manifest digest), and a broken layout is an error, not a quiet fall-back
+/// to manifest.json.
+#[test]
+fn images_docker25_archive_is_read_through_its_oci_layout() {
+    let archive = images::docker25_archive("app");
+    let digest = images::truth("app", "docker25-manifest-digest")
+        .trim()
+        .to_string();
+    let o = OpenOptions::default();
+    for spec in [
+        format!("docker-archive:{}", archive.display()),
+        format!(
+            "docker-archive:{}:drydock-test/app:latest",
+            archive.display()
+        ),
+        archive.display().to_string(),
+    ] {
+        let image = open(&spec, &o).unwrap_or_else(|e| panic!("{spec}: {e}"));
+        assert_eq!(image.source, drydock_image::SourceKind::DockerArchive);
+        assert_eq!(
+            image.manifest_digest.as_ref().map(|d| d.to_string()),
+            Some(digest.clone()),
+            "{spec}"
+        );
+        assert_eq!(image.local_name.as_deref(), Some("drydock-test/app:latest"));
+        let layout = open(&format!("oci:{}", images::layout("app").display()), &o).unwrap();
+        assert_eq!(image.config_digest, layout.config_digest);
+    }
+
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest_member = format!("blobs/sha256/{}", digest.trim_start_matches("sha256:"));
+    // The manifest blob's bytes changed (not its size): the digest check names it.
+    let tampered = tmp.path().join("tampered.tar");
+    rewrite_archive(&archive, &tampered, |name, bytes| {
+        (name == manifest_member).then(|| {
+            String::from_utf8_lossy(bytes)
+                .replacen("\"schemaVersion\":2", "\"schemaVersion\":3", 1)
+                .into_bytes()
+        })
+    });
+    let err = open(&format!("docker-archive:{}", tampered.display()), &o).unwrap_err();
+    assert!(matches!(err, Error::DigestMismatch { .. }), "{err}");
+    assert!(err.to_string().contains(&digest), "{err}");
+    // index.json names a manifest the archive does not hold.
+    let missing = tmp.path().join("missing.tar");
+    let absent = format!("sha256:{}", "0".repeat(64));
+    rewrite_archive(&archive, &missing, |name, bytes| {
+        (name == "index.json").then(|| {
+            String::from_utf8_lossy(bytes)
+                .replace(&digest, &absent)
+                .into_bytes()
+        })
+    });
+    let err = open(&format!("docker-archive:{}", missing.display()), &o).unwrap_err();
+    assert!(matches!(err, Error::NotFound(_)), "{err}");
+    assert!(err.to_string().contains(&absent), "{err}");
+}
+
+#[test]
+fn an_index_without_images_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("empty");
+    std::fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    std::fs::write(
+        dir.join("index.json"),
+        r#"{"schemaVersion":2,"manifests":[]}"#,
+    )
+    .unwrap();
+    let spec = format!("oci:{}", dir.display());
+    let err = open(&spec, &OpenOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("manifests list is empty"), "{err}");
+
+    // The same for an image index the tag names.
+    let index = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
+    let hex = drydock_image::Digest::sha256_of(index).hex().to_string();
+    std::fs::write(dir.join("blobs/sha256").join(&hex), index).unwrap();
+    std::fs::write(
+        dir.join("index.json"),
+        format!(
+            r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:{hex}","size":{},"annotations":{{"org.opencontainers.image.ref.name":"latest"}}}}]}}"#,
+            index.len()
+        ),
+    )
+    .unwrap();
+    for err in [
+        open(&spec, &OpenOptions::default()).unwrap_err(),
+        drydock_image::list_platforms(&spec, &OpenOptions::default()).unwrap_err(),
+    ] {
+        let msg = err.to_string();
+        assert!(
+            msg.contains("manifests list is empty") && msg.contains(&hex),
+            "{msg}"
+        );
+    }
+}
+
+/// An explicit platform must be the image's, as `docker pull --platform` insists; the default
+/// (the host's) only chooses from an index.
+#[test]
+fn images_explicit_platform_must_match_a_single_platform_image() {
+    let config = images::truth_json("distroless", "config.json");
+    let own = format!(
+        "{}/{}",
+        config["os"].as_str().unwrap(),
+        config["architecture"].as_str().unwrap()
+    );
+    let other = if own == "linux/arm64" {
+        "linux/amd64"
+    } else {
+        "linux/arm64"
+    };
+    for spec in [
+        format!("oci:{}", images::layout("distroless").display()),
+        format!(
+            "oci-archive:{}",
+            images::oci_archive("distroless").display()
+        ),
+        format!(
+            "docker-archive:{}",
+            images::docker_archive("distroless").display()
+        ),
+    ] {
+        let with = |p: Option<&str>| OpenOptions {
+            platform: p.map(|p| Platform::parse(p).unwrap()),
+            ..OpenOptions::default()
+        };
+        assert!(open(&spec, &with(None)).is_ok(), "{spec}: default platform");
+        assert!(open(&spec, &with(Some(&own))).is_ok(), "{spec}: {own}");
+        let err = open(&spec, &with(Some(other))).unwrap_err();
+        assert!(
+            matches!(err, Error::PlatformMismatch { .. }),
+            "{spec}: {err}"
+        );
+        assert!(
+            err.to_string()
+                .contains(&format!("image is {own}, not the requested {other}")),
+            "{err}"
+        );
+    }
 }

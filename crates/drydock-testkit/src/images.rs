@@ -3,8 +3,8 @@
 //! put in.
 //!
 //! Layout of [`root()`]: `<name>/` (OCI layout, tag `latest`), `<name>.oci.tar` (OCI archive),
-//! `<name>.docker.tar` (`docker save` archive, tagged `drydock-test/<name>:latest`) and
-//! `truth/<name>/<file>`. See `crates/drydock-testkit/README.md` for every image and truth file.
+//! `<name>.docker.tar` (`docker save` archive, tagged `drydock-test/<name>:latest`),
+//! `app.docker25.tar` (the same in Docker 25's OCI form) and `truth/<name>/<file>`. See `crates/drydock-testkit/README.md` for every image and truth file.
 //!
 //! Tests that need the shared conformance directory ([`shared_dir()`]), including the Alpine
 //! images, are named with the prefix `conformance_` so `scripts/test` can skip them when it is
@@ -14,7 +14,14 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// Debian-based images, always built.
-pub const DEBIAN: &[&str] = &["minbase", "python", "app", "distroless", "distroless-arm64"];
+pub const DEBIAN: &[&str] = &[
+    "minbase",
+    "python",
+    "app",
+    "distroless",
+    "distroless-arm64",
+    "hardlinks",
+];
 
 /// Alpine images, built only when the shared directory exists (tests using them are `conformance_`).
 pub const ALPINE: &[&str] = &["alpine-3.19", "alpine-3.20", "alpine-edge"];
@@ -77,6 +84,13 @@ pub fn oci_archive(name: &str) -> PathBuf {
 /// was not built.
 pub fn docker_archive(name: &str) -> PathBuf {
     existing(root().join(format!("{name}.docker.tar")), name)
+}
+
+/// The `docker save` archive of image `name` in the form Docker 25+ writes: an OCI layout
+/// (uncompressed layers, `index.json`) beside `manifest.json`. Built for `app` only; the digest of
+/// its manifest is `truth(name, "docker25-manifest-digest")`. Panics when it was not built.
+pub fn docker25_archive(name: &str) -> PathBuf {
+    existing(root().join(format!("{name}.docker25.tar")), name)
 }
 
 /// The path of truth file `file` of image `name` (e.g. `truth_path("minbase", "dpkg.tsv")`).

@@ -109,8 +109,15 @@ impl Registry {
     /// by a key made with `openssl` now) that gives `user`/`pass` pull and push, anonymous callers
     /// nothing, and answers 401 to a wrong password.
     pub fn start_token(user: &str, pass: &str) -> Registry {
+        Registry::start_token_public(user, pass, &[])
+    }
+
+    /// Like [`Registry::start_token`], and the token service also grants anonymous callers `pull` on
+    /// the `public` repositories, as Docker Hub does for public images.
+    pub fn start_token_public(user: &str, pass: &str, public: &[&str]) -> Registry {
         let dir = tempfile::tempdir().expect("temp dir");
-        let token = TokenServer::start(dir.path(), user, pass);
+        let public = public.iter().map(|r| r.to_string()).collect();
+        let token = TokenServer::start(dir.path(), user, pass, public);
         let realm = format!("http://127.0.0.1:{}/token", token.port);
         let cert = token.cert.clone();
         Registry::launch_in(
@@ -528,7 +535,7 @@ struct TokenServer {
 }
 
 impl TokenServer {
-    fn start(dir: &Path, user: &str, pass: &str) -> TokenServer {
+    fn start(dir: &Path, user: &str, pass: &str, public: Vec<String>) -> TokenServer {
         let key = dir.join("token-key.pem");
         let cert = dir.join("token-cert.pem");
         run(Command::new("openssl")
@@ -611,8 +618,12 @@ impl TokenServer {
                     let scope = percent_decode(v);
                     let mut it = scope.splitn(3, ':');
                     let (kind, name) = (it.next()?.to_string(), it.next()?.to_string());
+                    let asked = it.next()?.split(',').map(str::to_string);
                     let actions: Vec<String> = if granted {
-                        it.next()?.split(',').map(str::to_string).collect()
+                        asked.collect()
+                    } else if kind == "repository" && public.contains(&name) {
+                        // Anyone may pull a public repository, and do nothing else.
+                        asked.filter(|a| a == "pull").collect()
                     } else {
                         Vec::new()
                     };

@@ -136,6 +136,12 @@ fn assert_image(name: &str) {
     assert!(paths.contains("/etc/passwd"), "{name}: no /etc/passwd");
     assert!(!images::truth(name, "passwd").is_empty(), "{name}: passwd");
     assert!(
+        images::truth(name, "group")
+            .lines()
+            .any(|l| l.starts_with("root:")),
+        "{name}: group"
+    );
+    assert!(
         images::truth(name, "os-release").contains("ID="),
         "{name}: os-release"
     );
@@ -350,4 +356,153 @@ fn conformance_alpine_images_are_built_with_apk_truth() {
         }
         assert!(images::truth(name, "os-release").contains("ID=alpine"));
     }
+}
+
+/// The layer entries (path, tar type, link target) of every layer of a layout, bottom first.
+fn layer_entries(name: &str) -> Vec<Vec<(String, tar::EntryType, String)>> {
+    let dir = images::layout(name);
+    let blob = |d: &str| {
+        dir.join("blobs/sha256")
+            .join(d.trim_start_matches("sha256:"))
+    };
+    let index = read_json(&dir.join("index.json"));
+    let manifest = read_json(&blob(index["manifests"][0]["digest"].as_str().unwrap()));
+    manifest["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let file = fs::File::open(blob(l["digest"].as_str().unwrap())).unwrap();
+            let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
+            tar.entries()
+                .unwrap()
+                .map(|e| {
+                    let e = e.unwrap();
+                    let path = e.path().unwrap().to_string_lossy().into_owned();
+                    let link = e
+                        .link_name()
+                        .unwrap()
+                        .map(|l| l.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    (
+                        path.trim_start_matches("./").to_string(),
+                        e.header().entry_type(),
+                        link,
+                    )
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn hardlinks_has_links_in_a_layer_across_layers_and_outliving_their_original() {
+    let layers = layer_entries("hardlinks");
+    assert_eq!(layers.len(), 3);
+    let link = |n: usize, path: &str, target: &str| {
+        assert!(
+            layers[n]
+                .iter()
+                .any(|(p, t, l)| p == path && *t == tar::EntryType::Link && l == target),
+            "layer {n} has no hard link {path} -> {target}"
+        );
+    };
+    let position = |n: usize, path: &str| layers[n].iter().position(|(p, _, _)| p == path);
+    // Same layer, the original first, as tar writes it.
+    link(0, "etc/passwd", "usr/share/drydock-test/passwd.orig");
+    link(0, "etc/group", "opt/orig/group");
+    assert!(
+        position(0, "usr/share/drydock-test/passwd.orig") < position(0, "etc/passwd")
+            && position(0, "opt/orig/group") < position(0, "etc/group")
+    );
+    // Across layers.
+    link(1, "etc/os-release", "usr/lib/os-release");
+    link(
+        1,
+        "etc/ssl/certs/ca-bundle.crt",
+        "etc/ssl/certs/ca-certificates.crt",
+    );
+    assert!(position(1, "opt/.wh.orig").is_some());
+    assert!(position(2, "usr/lib/os-release").is_some());
+
+    // The unpacked root file system: links share an inode, the outlived one is a plain file, and the
+    // linked os-release kept the bytes it was linked with.
+    let files: std::collections::BTreeMap<String, Vec<String>> =
+        images::truth_tsv("hardlinks", "files.tsv")
+            .into_iter()
+            .map(|r| (r[0].clone(), r))
+            .collect();
+    let pair = |a: &str, b: &str| {
+        let (x, y) = (&files[a], &files[b]);
+        let h = if x[1] == "h" { (x, b) } else { (y, a) };
+        assert_eq!(
+            (h.0[1].as_str(), h.0[3].as_str()),
+            ("h", h.1),
+            "{a} and {b}"
+        );
+        assert_eq!(x[2], y[2]);
+    };
+    pair("/etc/passwd", "/usr/share/drydock-test/passwd.orig");
+    pair(
+        "/etc/ssl/certs/ca-bundle.crt",
+        "/etc/ssl/certs/ca-certificates.crt",
+    );
+    assert_eq!(files["/etc/group"][1], "f");
+    assert!(!files.contains_key("/opt/orig/group"));
+    assert_eq!(files["/etc/os-release"][1], "f");
+    assert_ne!(files["/etc/os-release"][2], files["/usr/lib/os-release"][2]);
+    assert!(images::truth("hardlinks", "os-release").contains("ID=debian"));
+}
+
+#[test]
+fn app_docker25_archive_is_an_oci_layout_beside_manifest_json() {
+    let archive = images::docker25_archive("app");
+    let (names, index) = tar_entry(&archive, "index.json");
+    for member in ["oci-layout", "manifest.json", "repositories"] {
+        assert!(
+            names.iter().any(|n| n == member),
+            "{member} missing: {names:?}"
+        );
+    }
+    let index: Value = serde_json::from_slice(&index.unwrap()).unwrap();
+    let digest = images::truth("app", "docker25-manifest-digest");
+    assert_eq!(index["manifests"][0]["digest"], digest.trim());
+    assert_eq!(
+        index["manifests"][0]["annotations"]["io.containerd.image.name"],
+        "docker.io/drydock-test/app:latest"
+    );
+    let (_, manifest) = tar_entry(
+        &archive,
+        &format!(
+            "blobs/sha256/{}",
+            digest.trim().trim_start_matches("sha256:")
+        ),
+    );
+    let manifest = manifest.expect("the manifest blob");
+    assert_eq!(
+        format!("sha256:{}", hex::encode(Sha256::digest(&manifest))),
+        digest.trim()
+    );
+    let manifest: Value = serde_json::from_slice(&manifest).unwrap();
+    let (_, legacy) = tar_entry(&archive, "manifest.json");
+    let legacy: Value = serde_json::from_slice(&legacy.unwrap()).unwrap();
+    // Both name the same config and the same (uncompressed) layers.
+    let config = manifest["config"]["digest"].as_str().unwrap();
+    assert_eq!(
+        legacy[0]["Config"],
+        format!("blobs/sha256/{}", config.trim_start_matches("sha256:"))
+    );
+    let layers: Vec<String> = manifest["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            assert_eq!(l["mediaType"], "application/vnd.oci.image.layer.v1.tar");
+            format!(
+                "blobs/sha256/{}",
+                l["digest"].as_str().unwrap().trim_start_matches("sha256:")
+            )
+        })
+        .collect();
+    assert_eq!(legacy[0]["Layers"], serde_json::json!(layers));
 }

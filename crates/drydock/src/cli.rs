@@ -54,6 +54,11 @@ pub struct ImageArgs {
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME], docker://REF or a bare reference.
+    ///
+    /// A directory holding an `oci-layout` file is read as an OCI image layout. Any other directory
+    /// is read as a root file system, walked in place and without an image config (no command,
+    /// the user is root): `drydock inspect /` reports on the host itself, without entering other
+    /// file systems mounted below (`/proc`, `/sys`…).
     pub image: String,
     #[arg(long, short, value_enum, default_value_t = InspectFormat::Table)]
     pub format: InspectFormat,

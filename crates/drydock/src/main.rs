@@ -52,10 +52,17 @@ pub(crate) fn one_line(s: &str) -> String {
         .collect()
 }
 
+/// Whether writing to a closed pipe (`drydock … | head`) caused the error, however it was wrapped:
+/// every subcommand's output path ends here, so none of them reports it.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
     e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            .is_some_and(|io| io.kind() == BrokenPipe)
+            // serde_json keeps the io::Error inside without exposing it as a source.
+            || c.downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+                == Some(BrokenPipe)
     })
 }
 

@@ -135,46 +135,57 @@ pub(crate) fn open_docker(
     };
     let repo_tag = entry.repo_tags.as_ref().and_then(|t| t.first().cloned());
 
-    // Docker 25+ writes an OCI layout beside manifest.json; use its real manifests when present.
+    // Docker 25+ writes an OCI layout beside manifest.json, holding the image's real manifest: read
+    // the image through it. When that part is there but broken, that is the error; reading the
+    // legacy part instead would hide the damage (and lose the manifest digest).
     if files.exists("index.json") && files.exists("oci-layout") {
-        let tag = name.or(repo_tag.as_deref());
-        let by_tag = tag.and_then(|t| {
-            layout::open_layout(
-                TarFiles::index(file).ok()?,
-                Some(t),
-                spec,
-                SourceKind::DockerArchive,
-                opts,
-            )
-            .ok()
-        });
-        let mut image = match by_tag {
-            Some(i) => i,
-            None => match layout::open_layout(files, None, spec, SourceKind::DockerArchive, opts) {
-                Ok(i) => i,
-                Err(_) => open_legacy(TarFiles::index(file)?, entry, spec)?,
-            },
+        let wanted = if layout::image_count(&files)? == 1 {
+            None
+        } else {
+            name.or(repo_tag.as_deref())
         };
+        let mut image = layout::open_layout(files, wanted, spec, SourceKind::DockerArchive, opts)?;
+        if image.index_digest.is_none()
+            && let Some(config) = config_digest_of(entry)
+            && config != image.config_digest
+        {
+            return Err(Error::malformed(
+                where_,
+                format!(
+                    "manifest.json names config {config} but index.json's image has config {}",
+                    image.config_digest
+                ),
+            ));
+        }
         image.local_name = repo_tag.or(image.local_name);
         return Ok(image);
     }
     let mut image = open_legacy(files, entry, spec)?;
+    crate::image::check_platform(opts, &image.config, &where_)?;
     image.local_name = repo_tag;
     Ok(image)
+}
+
+/// The config digest a manifest.json entry names (`<hex>.json` or `blobs/sha256/<hex>`).
+fn config_digest_of(entry: &DockerManifestEntry) -> Option<Digest> {
+    let mut parts = entry.config.rsplit('/');
+    let hex = parts.next()?.trim_end_matches(".json");
+    let algorithm = match parts.next() {
+        Some(a) if parts.next() == Some("blobs") => a,
+        _ => "sha256",
+    };
+    format!("{algorithm}:{hex}").parse().ok()
 }
 
 /// The legacy form: `<id>.json` config and `<id>/layer.tar` layers, digests known from the config.
 fn open_legacy(files: TarFiles, entry: &DockerManifestEntry, spec: &str) -> Result<Image> {
     let where_ = files.describe();
-    let config_hex = entry
-        .config
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .trim_end_matches(".json");
-    let config_digest: Digest = format!("sha256:{config_hex}")
-        .parse()
-        .map_err(|e| Error::malformed(format!("config name {} in {where_}", entry.config), e))?;
+    let config_digest = config_digest_of(entry).ok_or_else(|| {
+        Error::malformed(
+            format!("config name {} in {where_}", entry.config),
+            "not a digest",
+        )
+    })?;
     let config_bytes = files.read_small(&entry.config, SMALL_BLOB_LIMIT)?;
     let actual = Digest::sha256_of(&config_bytes);
     if actual != config_digest {

@@ -70,6 +70,28 @@ pub(crate) fn list_platforms_dir(dir: &Path, tag: Option<&str>) -> Result<Vec<(P
     )
 }
 
+/// The annotation containerd and Docker 25+ put the full image name in.
+const CONTAINERD_NAME: &str = "io.containerd.image.name";
+
+/// Whether an `index.json` entry is the image `wanted` names: its `ref.name` or the tag part of it,
+/// or its containerd name (compared after Docker's normalisation, so `app:1` finds
+/// `docker.io/library/app:1`).
+fn names_image(d: &Descriptor, wanted: &str) -> bool {
+    let by_ref = d
+        .annotations
+        .get(REF_NAME)
+        .is_some_and(|n| n == wanted || n.rsplit_once(':').is_some_and(|(_, t)| t == wanted));
+    let normal = |s: &str| {
+        s.parse::<crate::reference::Reference>()
+            .ok()
+            .map(|r| r.to_string())
+    };
+    by_ref
+        || d.annotations.get(CONTAINERD_NAME).is_some_and(|n| {
+            n == wanted || (normal(wanted).is_some() && normal(n) == normal(wanted))
+        })
+}
+
 /// Reads `index.json` and picks the image named by `tag`.
 fn root_of<F: Files>(
     store: &LayoutStore<F>,
@@ -90,10 +112,7 @@ fn root_of<F: Files>(
         Some(tag) => index
             .manifests
             .iter()
-            .find(|d| {
-                name_of(d)
-                    .is_some_and(|n| n == tag || n.rsplit_once(':').is_some_and(|(_, t)| t == tag))
-            })
+            .find(|d| names_image(d, tag))
             .ok_or_else(|| {
                 let names: Vec<String> = index.manifests.iter().filter_map(name_of).collect();
                 Error::NotFound(format!(
@@ -106,6 +125,12 @@ fn root_of<F: Files>(
                 ))
             })?,
         None if index.manifests.len() == 1 => &index.manifests[0],
+        None if index.manifests.is_empty() => {
+            return Err(Error::malformed(
+                format!("index.json in {where_}"),
+                "its manifests list is empty: the layout holds no image",
+            ));
+        }
         None if !index.manifests.is_empty()
             && index.manifests.iter().all(|d| d.platform.is_some()) =>
         {
@@ -141,6 +166,15 @@ fn root_of<F: Files>(
     ))
 }
 
+/// How many images `index.json` lists.
+pub(crate) fn image_count<F: Files>(files: &F) -> Result<usize> {
+    let where_ = files.describe();
+    let bytes = files.read_small("index.json", SMALL_BLOB_LIMIT)?;
+    let index: ImageIndex = serde_json::from_slice(&bytes)
+        .map_err(|e| Error::malformed(format!("index.json in {where_}"), e))?;
+    Ok(index.manifests.len())
+}
+
 pub(crate) fn open_layout<F: Files + 'static>(
     files: F,
     tag: Option<&str>,
@@ -171,6 +205,10 @@ pub(crate) fn platforms_of_root(
     match Manifest::parse(&root.bytes, root.media_type.as_deref())
         .map_err(|e| Error::malformed(format!("manifest {} of {what}", root.digest), e))?
     {
+        Manifest::Index(index) if index.manifests.is_empty() => Err(Error::malformed(
+            format!("image index {} of {what}", root.digest),
+            "its manifests list is empty: there is no image in it",
+        )),
         Manifest::Index(index) => Ok(index
             .manifests
             .iter()
