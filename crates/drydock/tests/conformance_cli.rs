@@ -9,16 +9,7 @@ use drydock_testkit::images;
 use serde_json::Value;
 
 fn conformance() -> PathBuf {
-    let dir = std::env::var_os("DRYDOCK_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    let c = dir.join("conformance");
-    assert!(
-        c.is_dir(),
-        "conformance data missing: {} (set DRYDOCK_SHARED to the shared folder)",
-        c.display()
-    );
-    c
+    images::shared_dir().join("conformance")
 }
 
 fn load(rel: &str) -> Value {
