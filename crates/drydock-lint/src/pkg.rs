@@ -24,6 +24,26 @@ impl PkgCmd {
         })
     }
 
+    /// The value of the first option named one of `names`: `--name=V`, or `--name V` (`-t V`) for an
+    /// option that takes a separate value word.
+    pub fn opt_value(&self, names: &[&str]) -> Option<&str> {
+        let mut it = self.options.iter();
+        while let Some(o) = it.next() {
+            if let Some((key, v)) = o.split_once('=') {
+                if names.contains(&key) {
+                    return Some(v);
+                }
+            } else if takes_value(self.manager, o) {
+                // The next word is this option's value (when there was one), never an option itself.
+                let v = it.next();
+                if names.contains(&o.as_str()) {
+                    return v.map(String::as_str);
+                }
+            }
+        }
+        None
+    }
+
     /// True if a short-option cluster (`-qy`) holds `c`.
     pub fn has_short(&self, c: char) -> bool {
         self.options
@@ -249,5 +269,24 @@ mod tests {
         assert!(is_pinned("nginx-1.2", "yum"));
         assert!(!is_pinned("nginx", "yum"));
         assert!(parse(&split("echo apt-get install")[0]).is_none());
+    }
+
+    #[test]
+    fn option_values() {
+        let p =
+            parse(&split("pip --no-cache-dir install -r req.txt --prefix=/install -t lib x")[0])
+                .unwrap();
+        assert_eq!(p.sub, "install");
+        assert_eq!(p.opt_value(&["--prefix"]), Some("/install"));
+        assert_eq!(p.opt_value(&["--target", "-t"]), Some("lib"));
+        assert_eq!(p.opt_value(&["--root"]), None);
+        // A value word is not read as an option, and an option without its value has none.
+        let p = parse(&split("npm -w --prefix ci --prefix")[0]).unwrap();
+        assert_eq!(p.opt_value(&["--prefix"]), None);
+        let p = parse(&split("npm --prefix /app ci")[0]).unwrap();
+        assert_eq!(
+            (p.sub.as_str(), p.opt_value(&["--prefix"])),
+            ("ci", Some("/app"))
+        );
     }
 }

@@ -1,5 +1,6 @@
 use crate::ctx::{Ctx, Sink, flag, run_commands, unquote, words};
 use crate::facts::Libc;
+use crate::pkg;
 use drydock_dockerfile::ast::{Instruction, InstructionKind};
 
 crate::rules::declare_rule! {
@@ -115,19 +116,6 @@ fn covers(src: &str, path: &str) -> bool {
     src == "/" || src == path || path.starts_with(&format!("{src}/"))
 }
 
-/// The value of `--name=V` or `--name V` (or a short `-t V`) in `argv`.
-fn opt_value(argv: &[String], names: &[&str]) -> Option<String> {
-    argv.iter().enumerate().find_map(|(i, a)| {
-        names.iter().find_map(|n| {
-            if a == n {
-                argv.get(i + 1).cloned()
-            } else {
-                a.strip_prefix(&format!("{n}=")).map(str::to_string)
-            }
-        })
-    })
-}
-
 /// Directories a stage chain's RUNs install into: `(kind, dir, line)`. Python: `pip install --prefix`,
 /// `--target` or `--root`; Node: the `node_modules` `npm ci`/`npm install` creates.
 fn install_dirs(ctx: &Ctx<'_>, stage: usize) -> Vec<(Kind, String, usize)> {
@@ -154,49 +142,37 @@ fn run_install_dirs(
     let line = ins.span.start_line;
     let mut cwd = workdir.map(str::to_string);
     for c in run_commands(ins) {
-        let argv = c.argv();
-        let prog = c.program().unwrap_or("");
-        if prog == "cd" {
-            cwd = argv.get(1).and_then(|d| join(cwd.as_deref(), d));
+        if c.program() == Some("cd") {
+            cwd = c.argv().get(1).and_then(|d| join(cwd.as_deref(), d));
             continue;
         }
-        let pip_args = if prog.starts_with("pip") {
-            Some(&argv[1..])
-        } else if prog.starts_with("python")
-            && argv.get(1).is_some_and(|a| a == "-m")
-            && argv.get(2).is_some_and(|a| a.starts_with("pip"))
-        {
-            Some(&argv[3..])
-        } else {
-            None
-        };
-        if let Some(args) = pip_args
-            && args.first().is_some_and(|a| a == "install")
-        {
-            if let Some(dir) = opt_value(args, &["--prefix", "--target", "-t", "--root"])
-                .and_then(|d| join(cwd.as_deref(), &d))
+        let Some(p) = pkg::parse(&c) else { continue };
+        match p.manager {
+            "pip" if p.sub == "install" => {
+                if let Some(dir) = p
+                    .opt_value(&["--prefix", "--target", "-t", "--root"])
+                    .and_then(|d| join(cwd.as_deref(), d))
+                {
+                    out.push((Kind::Python, dir, line));
+                }
+            }
+            "npm"
+                if matches!(p.sub.as_str(), "ci" | "install" | "i" | "clean-install")
+                    && !p.has_opt(&["-g", "--global"]) =>
             {
-                out.push((Kind::Python, dir, line));
+                let dir = match p.opt_value(&["--prefix"]) {
+                    Some(d) => join(cwd.as_deref(), d),
+                    None => cwd.clone(),
+                };
+                if let Some(dir) = dir {
+                    out.push((
+                        Kind::Node,
+                        join(Some(&dir), "node_modules").unwrap_or_default(),
+                        line,
+                    ));
+                }
             }
-            continue;
-        }
-        if prog == "npm"
-            && argv
-                .get(1)
-                .is_some_and(|a| matches!(a.as_str(), "ci" | "install" | "i" | "clean-install"))
-            && !argv.iter().any(|a| a == "-g" || a == "--global")
-        {
-            let dir = match opt_value(argv, &["--prefix"]) {
-                Some(p) => join(cwd.as_deref(), &p),
-                None => cwd.clone(),
-            };
-            if let Some(dir) = dir {
-                out.push((
-                    Kind::Node,
-                    join(Some(&dir), "node_modules").unwrap_or_default(),
-                    line,
-                ));
-            }
+            _ => {}
         }
     }
 }
@@ -207,11 +183,8 @@ fn node_rebuilt_after(ctx: &Ctx<'_>, copy: &Instruction) -> bool {
         .into_iter()
         .filter(|i| i.kind == InstructionKind::Run && i.span.start_line > copy.span.start_line)
         .any(|i| {
-            run_commands(i).iter().any(|c| {
-                c.program() == Some("npm")
-                    && c.argv()
-                        .get(1)
-                        .is_some_and(|a| matches!(a.as_str(), "rebuild" | "ci" | "install" | "i"))
+            run_commands(i).iter().filter_map(pkg::parse).any(|p| {
+                p.manager == "npm" && matches!(p.sub.as_str(), "rebuild" | "ci" | "install" | "i")
             })
         })
 }
@@ -338,6 +311,20 @@ mod tests {
         let sep = "FROM python:3.11-slim AS b\nWORKDIR /build\nRUN python -m pip install --prefix deps flask\nFROM python:3.12-slim\nCOPY --from=b /build/deps /usr/local\n";
         assert_eq!(lines(sep, "DD015"), [5]);
         assert!(messages(sep, "DD015")[0].contains("Python differs (3.11 → 3.12)"));
+        // Options before the subcommand.
+        let opts = "FROM python:3.12-slim AS b\nRUN pip --no-cache-dir install --prefix=/install flask\nFROM python:3.12-alpine\nCOPY --from=b /install /usr/local\n";
+        assert_eq!(lines(opts, "DD015"), [4]);
+        // Not pip: pipx, pipenv, a module that only starts with `pip`.
+        for other in [
+            "RUN pipx install --prefix=/install tool",
+            "RUN pipenv install --target /install",
+            "RUN python -m pipx install --prefix=/install tool",
+        ] {
+            let df = format!(
+                "FROM python:3.12-slim AS b\n{other}\nFROM python:3.12-alpine\nCOPY --from=b /install /usr/local\n"
+            );
+            assert!(lines(&df, "DD015").is_empty(), "{df}");
+        }
         let same = "FROM python:3.12-slim AS b\nRUN pip install --prefix=/install flask\nFROM python:3.12-slim-bookworm\nCOPY --from=b /install /usr/local\n";
         assert!(lines(same, "DD015").is_empty());
         let other = "FROM python:3.12-slim AS b\nRUN pip install --prefix=/install flask\nFROM python:3.12-alpine\nCOPY --from=b /app/static /app/static\n";
@@ -353,6 +340,10 @@ mod tests {
         );
         let cd = "FROM node:22 AS b\nRUN cd /srv/web && npm install\nFROM node:20\nCOPY --from=b /srv /srv\n";
         assert_eq!(lines(cd, "DD015"), [4]);
+        // Options before the subcommand, `--prefix` included.
+        let prefix = "FROM node:22 AS b\nRUN npm --prefix /srv/web --no-audit ci\nFROM node:20\nCOPY --from=b /srv /srv\n";
+        assert_eq!(lines(prefix, "DD015"), [4]);
+        assert!(messages(prefix, "DD015")[0].contains("(in `/srv`, installed on line 2)"));
         // No WORKDIR: where npm ran is unknown, not guessed.
         let unknown =
             "FROM node:20 AS b\nRUN npm ci\nFROM node:20-alpine\nCOPY --from=b /app /app\n";
@@ -362,6 +353,8 @@ mod tests {
             "FROM node:20 AS b\nWORKDIR /app\nRUN npm ci && npm run build\nFROM node:20-alpine\nCOPY --from=b /app/dist /app/dist\n",
             "FROM node:20 AS b\nWORKDIR /app\nRUN npm install -g pnpm\nFROM node:20-alpine\nCOPY --from=b /app /app\n",
             "FROM node:20 AS b\nWORKDIR /app\nRUN npm ci\nFROM node:20-alpine\nCOPY --from=b /app /app\nRUN npm rebuild\n",
+            "FROM node:20 AS b\nWORKDIR /app\nRUN npm ci\nFROM node:20-alpine\nCOPY --from=b /app /app\nRUN npm --no-audit rebuild\n",
+            "FROM node:20 AS b\nWORKDIR /app\nRUN npm --global install pnpm\nFROM node:20-alpine\nCOPY --from=b /app /app\n",
             "FROM node:20 AS b\nWORKDIR /app\nRUN npm ci\nFROM node:20-bookworm\nCOPY --from=b /app /app\n",
         ] {
             assert!(lines(ok, "DD015").is_empty(), "{ok}");
