@@ -1,4 +1,6 @@
 use crate::ctx::{Ctx, Sink, run_commands, unquote, words};
+use crate::pkg;
+use crate::shell::Command;
 use drydock_dockerfile::ast::InstructionKind;
 
 crate::rules::declare_rule! {
@@ -31,7 +33,8 @@ crate::rules::declare_rule! {
     check: check,
 }
 
-fn installs_deps(words: &[String]) -> bool {
+fn installs_deps(cmd: &Command) -> bool {
+    let words = cmd.argv();
     let w = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
     let prog = w(0).rsplit('/').next().unwrap_or("");
     match prog {
@@ -42,7 +45,10 @@ fn installs_deps(words: &[String]) -> bool {
                     .iter()
                     .any(|x| x == "-r" || x.starts_with("--requirement") || x == "." || x == "-e")
         }
-        "npm" => matches!(w(1), "ci" | "install" | "i") && words.len() <= 4,
+        "npm" => {
+            pkg::parse(cmd).is_some_and(|p| matches!(p.sub.as_str(), "ci" | "install" | "i"))
+                && words.len() <= 4
+        }
         "yarn" => words.len() == 1 || w(1) == "install",
         "pnpm" => w(1) == "install",
         "go" => w(1) == "mod" && w(2) == "download",
@@ -74,15 +80,11 @@ fn check(ctx: &Ctx<'_>, out: &mut Sink) {
                     }
                 }
                 InstructionKind::Run if copy_all.is_none() => {
-                    deps_done |= run_commands(ins)
-                        .iter()
-                        .any(|cmd| installs_deps(cmd.argv()));
+                    deps_done |= run_commands(ins).iter().any(installs_deps);
                 }
                 InstructionKind::Run if !deps_done => {
                     if let Some(c) = copy_all
-                        && run_commands(ins)
-                            .iter()
-                            .any(|cmd| installs_deps(cmd.argv()))
+                        && run_commands(ins).iter().any(installs_deps)
                     {
                         out.emit(&RULE, c.span, format!("the whole context is copied before installing dependencies (line {}); copy the manifest first so the install layer stays cached", ins.span.start_line));
                         break;
@@ -109,5 +111,17 @@ mod tests {
         );
         assert!(lines("FROM python:3.12\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n", "DD050").is_empty());
         assert!(lines("FROM node:20\nCOPY . .\nRUN npm run build\n", "DD050").is_empty());
+        // npm options before the subcommand.
+        assert_eq!(
+            lines("FROM node:20\nCOPY . .\nRUN npm --no-audit ci\n", "DD050"),
+            [2]
+        );
+        assert!(
+            lines(
+                "FROM node:20\nCOPY . .\nRUN npm --no-audit run build\n",
+                "DD050"
+            )
+            .is_empty()
+        );
     }
 }
