@@ -186,6 +186,22 @@ impl Mapping {
         })
     }
 
+    /// The warning for a Dockerfile reference (`image_ref`) whose `pin` is not the mapped image's
+    /// digest, on one line: the mapping and the reference are sanitised (they come from the command
+    /// line and the Dockerfile).
+    fn pin_warning(&self, pin: &str, image_ref: &str) -> String {
+        format!(
+            "drydock: warning: --image {}: the mapped image is {}, not {} as `{}` pins; its facts are used anyway",
+            crate::one_line(&self.given),
+            self.digests
+                .first()
+                .map(String::as_str)
+                .unwrap_or("unknown"),
+            crate::one_line(pin),
+            crate::one_line(image_ref)
+        )
+    }
+
     /// A mapping with a digest matches that exact pin (and the tag, when both give one); one without a
     /// digest matches the repository and tag whether or not the Dockerfile also pins a digest.
     fn matches(&self, r: &RefParts) -> bool {
@@ -201,6 +217,17 @@ impl Mapping {
             None => r.pulled_tag().is_some() && m.pulled_tag() == r.pulled_tag(),
         }
     }
+}
+
+/// The warning for a base whose image cannot be read, on one line (every part is sanitised: the
+/// reference comes from the Dockerfile, the error may quote the registry).
+fn unreadable_base_warning(image_ref: &str, source: &str, e: &anyhow::Error) -> String {
+    format!(
+        "drydock: warning: could not read base image {} ({}): {}; using the bundled table",
+        crate::one_line(image_ref),
+        crate::one_line(source),
+        crate::one_line(&format!("{e:#}"))
+    )
 }
 
 /// A reference in Docker's normalised form when it parses, else as written.
@@ -246,13 +273,7 @@ impl BaseResolver for ImageResolver {
                     .borrow_mut()
                     .insert((m.given.clone(), pin.clone()))
             {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "drydock: warning: --image {}: the mapped image is {}, not {pin} as `{}` pins; its facts are used anyway",
-                    m.given,
-                    m.digests.first().map(String::as_str).unwrap_or("unknown"),
-                    image_ref.trim()
-                );
+                let _ = writeln!(std::io::stderr(), "{}", m.pin_warning(pin, image_ref));
             }
             return Some(m.facts.clone());
         }
@@ -269,11 +290,8 @@ impl BaseResolver for ImageResolver {
             Err(e) => {
                 let _ = writeln!(
                     std::io::stderr(),
-                    "drydock: warning: could not read base image {image_ref} ({source}): {}; using the bundled table",
-                    format!("{e:#}")
-                        .split_whitespace()
-                        .collect::<Vec<_>>()
-                        .join(" ")
+                    "{}",
+                    unreadable_base_warning(image_ref, &source, &e)
                 );
                 None
             }
@@ -407,6 +425,33 @@ mod tests {
         );
         assert!(!m.matches(&parts("example.com/python:3.12-slim")));
         assert!(mapping("python").matches(&parts("python:latest")));
+    }
+
+    #[test]
+    fn warnings_are_one_sanitised_line() {
+        let clean = |w: &str| !w.contains(|c: char| c.is_control()) && !w.contains("  ");
+        let mut m = mapping("python:3.12-slim");
+        m.given = "python:3.12-slim=oci:/x\x1b[2J\n/y".to_string();
+        m.digests = vec![format!("sha256:{}", "a".repeat(64))];
+        let image_ref = "  python:3.12-slim@sha256:\x1b]0;title\x07abc\r\n ";
+        let pin = parts(image_ref).pin.unwrap();
+        let w = m.pin_warning(&pin, image_ref);
+        assert!(clean(&w), "{w:?}");
+        assert!(
+            w.starts_with("drydock: warning: --image python:3.12-slim=oci:/x?[2J /y: the mapped image is sha256:aaaa"),
+            "{w:?}"
+        );
+        assert!(
+            w.ends_with("not sha256:?]0;title?abc as `python:3.12-slim@sha256:?]0;title?abc` pins; its facts are used anyway"),
+            "{w:?}"
+        );
+        let e = anyhow::anyhow!("registry said:\n\x1b[31mdenied").context("pulling");
+        let w = unreadable_base_warning(image_ref, "docker://x\x1b", &e);
+        assert!(clean(&w), "{w:?}");
+        assert_eq!(
+            w,
+            "drydock: warning: could not read base image python:3.12-slim@sha256:?]0;title?abc (docker://x?): pulling: registry said: ?[31mdenied; using the bundled table"
+        );
     }
 
     #[test]
