@@ -90,8 +90,11 @@ pub struct Ctx<'a> {
     env_cache: Vec<HashMap<String, String>>,
     /// ARG defaults and ENV per stage chain, indexed like `env_cache`.
     var_cache: Vec<HashMap<String, String>>,
-    /// The `SHELL` in effect for each instruction that has one set, keyed by the instruction's first line.
-    shells: HashMap<usize, ShellSetting>,
+    /// Every `SHELL` instruction's setting, in file order.
+    shell_settings: Vec<ShellSetting>,
+    /// The `SHELL` in effect for each instruction that has one set (an index into `shell_settings`),
+    /// keyed by the instruction's first line.
+    shells: HashMap<usize, usize>,
 }
 
 /// A `SHELL` instruction in effect for an instruction.
@@ -171,9 +174,10 @@ impl<'a> Ctx<'a> {
             effective,
             env_cache: Vec::new(),
             var_cache: Vec::new(),
+            shell_settings: Vec::new(),
             shells: HashMap::new(),
         };
-        ctx.shells = ctx.compute_shells();
+        (ctx.shell_settings, ctx.shells) = ctx.compute_shells();
         let keys: Vec<Option<usize>> = std::iter::once(None)
             .chain((0..ctx.stages.len()).map(Some))
             .collect();
@@ -188,33 +192,39 @@ impl<'a> Ctx<'a> {
     /// `FROM`), or `None` for the default (`/bin/sh -c`, `cmd /S /C` on Windows). ONBUILD instructions get
     /// the setting of the stage they are written in.
     pub fn shell_at(&self, ins: &Instruction) -> Option<&ShellSetting> {
-        self.shells.get(&ins.span.start_line)
+        self.shells
+            .get(&ins.span.start_line)
+            .and_then(|&i| self.shell_settings.get(i))
     }
 
-    fn compute_shells(&self) -> HashMap<usize, ShellSetting> {
-        let mut out = HashMap::new();
-        let mut per_stage: Vec<Option<ShellSetting>> = vec![None; self.stages.len()];
-        let mut before_from: Option<ShellSetting> = None;
+    /// Every `SHELL` setting, and for each instruction (by first line) the one in effect.
+    fn compute_shells(&self) -> (Vec<ShellSetting>, HashMap<usize, usize>) {
+        let chains: Vec<Vec<usize>> = (0..self.stages.len()).map(|s| self.chain_of(s)).collect();
+        let mut settings = Vec::new();
+        let mut at = HashMap::new();
+        // The setting each stage ends with so far, and the one before any FROM.
+        let mut per_stage: Vec<Option<usize>> = vec![None; self.stages.len()];
+        let mut before_from: Option<usize> = None;
         for ins in &self.df.instructions {
             let current = match ins.stage {
-                None => before_from.clone(),
-                Some(s) => self
-                    .chain_of(s)
-                    .iter()
-                    .find_map(|&c| per_stage.get(c).cloned().flatten()),
+                None => before_from,
+                Some(s) => chains
+                    .get(s)
+                    .and_then(|c| c.iter().find_map(|&c| per_stage.get(c).copied().flatten())),
             };
             if let Some(cur) = current {
-                out.insert(ins.span.start_line, cur);
+                at.insert(ins.span.start_line, cur);
             }
             if ins.kind == InstructionKind::Shell {
                 let argv = match &ins.args {
                     Args::Exec(v) => v.clone(),
                     _ => Vec::new(),
                 };
-                let set = Some(ShellSetting {
+                settings.push(ShellSetting {
                     argv,
                     line: ins.span.start_line,
                 });
+                let set = Some(settings.len() - 1);
                 match ins.stage {
                     None => before_from = set,
                     Some(s) => {
@@ -225,7 +235,7 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
-        out
+        (settings, at)
     }
 
     /// The last stage (the image that gets shipped by default).
