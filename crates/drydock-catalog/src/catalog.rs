@@ -77,24 +77,39 @@ impl Subject {
     }
 }
 
-/// The tag in a local image's name: an OCI layout's `ref.name` is usually just the tag (`latest`);
-/// a `docker save` repo tag is a full name (`team/app:1` → `1`; a `:` before a `/` is a port).
-fn local_tag(name: &str) -> Option<String> {
-    if !name.contains(['/', ':']) {
-        return Some(name.to_string()).filter(|n| !n.is_empty());
-    }
+/// An image name's repository and tag: `@digest` is dropped and a `:` after the last `/` starts the
+/// tag (one before it is a registry port): `127.0.0.1:5000/a/b:tag` → (`127.0.0.1:5000/a/b`,
+/// `Some("tag")`), `t/app@sha256:…` → (`t/app`, `None`).
+pub(crate) fn split_name(name: &str) -> (&str, Option<&str>) {
     let name = name.split_once('@').map_or(name, |(n, _)| n);
     match name.rsplit_once(':') {
-        Some((_, tag)) if !tag.contains('/') && !tag.is_empty() => Some(tag.to_string()),
-        _ => None,
+        Some((repo, tag)) if !tag.contains('/') => (repo, Some(tag)),
+        _ => (name, None),
     }
+}
+
+/// Whether a local image's name is a full image name (a `docker save` repo tag, `team/app:1`) rather
+/// than just a tag (an OCI layout's `ref.name`, usually `latest`).
+fn is_full_name(name: &str) -> bool {
+    name.contains(['/', ':'])
+}
+
+/// The tag in a local image's name: the whole name when it is just a tag, else the tag
+/// [`split_name`] finds (`team/app:1` → `1`).
+fn local_tag(name: &str) -> Option<String> {
+    let tag = if is_full_name(name) {
+        split_name(name).1
+    } else {
+        Some(name)
+    };
+    tag.filter(|t| !t.is_empty()).map(str::to_string)
 }
 
 /// A name for an image from a local source: its `ref.name`/repo tag when that is a full name,
 /// else `<file or directory name>:<tag>` (`oci:/x/app` with tag `latest` → `app:latest`; `oci:.`
 /// is named after the current directory).
 fn local_display_name(spec: &str, local_name: Option<&str>) -> String {
-    if let Some(n) = local_name.filter(|n| n.contains('/') || n.contains(':')) {
+    if let Some(n) = local_name.filter(|n| is_full_name(n)) {
         return n.to_string();
     }
     let path = ["oci:", "oci-archive:", "docker-archive:"]
@@ -434,7 +449,25 @@ pub fn counts(packages: &[Package]) -> BTreeMap<crate::PackageType, usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::{local_display_name, local_tag};
+    use super::{local_display_name, local_tag, split_name};
+
+    #[test]
+    fn names_split_into_repository_and_tag() {
+        assert_eq!(split_name("app:latest"), ("app", Some("latest")));
+        assert_eq!(
+            split_name("127.0.0.1:5000/a/b:tag"),
+            ("127.0.0.1:5000/a/b", Some("tag"))
+        );
+        assert_eq!(
+            split_name("127.0.0.1:5000/a/b"),
+            ("127.0.0.1:5000/a/b", None)
+        );
+        let d = format!("sha256:{}", "a".repeat(64));
+        assert_eq!(split_name(&format!("t/app:1@{d}")), ("t/app", Some("1")));
+        assert_eq!(split_name(&format!("t/app@{d}")), ("t/app", None));
+        assert_eq!(split_name("app:"), ("app", Some("")));
+        assert_eq!(split_name(""), ("", None));
+    }
 
     #[test]
     fn local_names() {

@@ -107,12 +107,9 @@ pub fn subject_purl(s: &Subject) -> Option<String> {
 /// is a registry port): `127.0.0.1:5000/a/b:tag` → `b`, `app:latest` → `app`; `image` when nothing
 /// is left.
 fn repository_name(name: &str) -> &str {
-    let name = name.split_once('@').map_or(name, |(n, _)| n);
-    let name = match name.rsplit_once(':') {
-        Some((before, tag)) if !tag.contains('/') => before,
-        _ => name,
-    };
-    name.trim_end_matches('/')
+    crate::catalog::split_name(name)
+        .0
+        .trim_end_matches('/')
         .rsplit('/')
         .next()
         .filter(|n| !n.is_empty() && *n != "." && *n != "..")
