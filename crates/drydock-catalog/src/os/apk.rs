@@ -70,7 +70,7 @@ pub fn parse_installed(text: &str) -> Result<Vec<ApkEntry>, ApkError> {
     let mut cur = ApkEntry::default();
     let mut dir = String::new();
     let mut last_is_file = false;
-    let budget = text.len().saturating_mul(16).max(1 << 20);
+    let budget = super::decode_limit(text.len());
     let mut path_bytes = 0usize;
     let flush = |cur: &mut ApkEntry, out: &mut Vec<ApkEntry>| {
         let e = std::mem::take(cur);

@@ -21,6 +21,19 @@ pub fn catalogers() -> Vec<Box<dyn Cataloger>> {
     ]
 }
 
+/// How many times its input's size a decoded package database (or one rpm header's file list) may
+/// take. Real ones take about once; a hostile input that expands further is stopped.
+pub const EXPANSION: usize = 16;
+/// Small inputs may always decode this much (one entry may legitimately expand past
+/// [`EXPANSION`] times a tiny input).
+const EXPANSION_FLOOR: usize = 1 << 20;
+
+/// How many bytes decoding `input_len` bytes may produce: [`EXPANSION`] times as many, and at least
+/// [`EXPANSION_FLOOR`].
+pub(crate) fn decode_limit(input_len: usize) -> usize {
+    input_len.saturating_mul(EXPANSION).max(EXPANSION_FLOOR)
+}
+
 /// Reads a whole file, refusing (without allocating it) one larger than `limit` bytes.
 pub(crate) fn read_limited(content: &mut dyn Read, limit: u64) -> Result<Vec<u8>, String> {
     let mut buf = Vec::new();

@@ -36,8 +36,6 @@ const TYPE_I18NSTRING: u32 = 9;
 /// rpm's own limits (`hdrblobVerifyInfo`): at most 0xffff tags and 256 MiB of data.
 const MAX_ENTRIES: usize = 0xffff;
 const MAX_DATA: usize = 0x0fff_ffff;
-/// How many times its own size a header's joined file paths may take (real ones: about once).
-const EXPANSION: usize = 16;
 
 /// The fields of one installed package's header.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -242,7 +240,7 @@ pub fn parse(blob: &[u8]) -> Result<RpmPackage, HeaderError> {
         h.ints(TAG_DIRINDEXES),
     ) {
         // Directory names are shared; joined paths could blow a small blob up enormously.
-        let budget = blob.len().saturating_mul(EXPANSION).max(1 << 20);
+        let budget = crate::os::decode_limit(blob.len());
         let mut used = 0usize;
         for (b, i) in base.iter().zip(idx.iter()) {
             if let Some(d) = usize::try_from(*i).ok().and_then(|i| dirs.get(i)) {

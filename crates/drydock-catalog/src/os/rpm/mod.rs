@@ -51,13 +51,11 @@ pub struct Db {
     pub stopped: Option<String>,
 }
 
-/// How many times its own size a database's decoded headers may take. Real ones take about once
-/// (a header's joined file paths are roughly as long as its stored base names, indexes and digests);
-/// a hostile file whose small headers each expand as far as [`header::parse`] allows is stopped here.
-pub const OUTPUT_FACTOR: usize = 16;
-/// Small databases may always decode this much (a single header may legitimately expand past
-/// 16× a tiny file).
-const OUTPUT_FLOOR: usize = 1 << 20;
+/// How many times its own size a database's decoded headers may take (small databases may always
+/// decode 1 MiB). Real ones take about once (a header's joined file paths are roughly as long as its
+/// stored base names, indexes and digests); a hostile file whose small headers each expand as far as
+/// [`header::parse`] allows is stopped here.
+pub const OUTPUT_FACTOR: usize = super::EXPANSION;
 
 /// Counts the bytes decoded from one database against its allowance.
 struct Budget {
@@ -68,7 +66,7 @@ struct Budget {
 impl Budget {
     fn new(file_size: usize) -> Budget {
         Budget {
-            limit: file_size.saturating_mul(OUTPUT_FACTOR).max(OUTPUT_FLOOR),
+            limit: super::decode_limit(file_size),
             used: 0,
         }
     }
@@ -89,15 +87,23 @@ impl Budget {
     }
 }
 
+impl Db {
+    /// Parses one header blob and keeps it (or why it could not be parsed), charging `budget`; true
+    /// when reading must stop because the budget is spent ([`Db::stopped`] then says why).
+    fn push(&mut self, budget: &mut Budget, blob: &[u8]) -> bool {
+        let h = header::parse(blob);
+        self.stopped = budget.charge(&h, self.headers.len() + 1);
+        self.headers.push(h);
+        self.stopped.is_some()
+    }
+}
+
 /// Parses blobs until they are exhausted or the budget is spent.
 fn parse_all<'a>(blobs: impl IntoIterator<Item = &'a [u8]>, file_size: usize) -> Db {
     let mut budget = Budget::new(file_size);
     let mut db = Db::default();
     for b in blobs {
-        let h = header::parse(b);
-        db.stopped = budget.charge(&h, db.headers.len() + 1);
-        db.headers.push(h);
-        if db.stopped.is_some() {
+        if db.push(&mut budget, b) {
             break;
         }
     }
@@ -172,10 +178,7 @@ fn sqlite_packages(
                 db.headers.len() + 1
             )));
         }
-        let h = header::parse(blob);
-        db.stopped = budget.charge(&h, db.headers.len() + 1);
-        db.headers.push(h);
-        if db.stopped.is_some() {
+        if db.push(&mut budget, blob) {
             break;
         }
     }
