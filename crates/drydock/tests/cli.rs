@@ -498,14 +498,15 @@ fn a_closed_stdout_is_no_error() {
         vec!["lint", &dockerfile],
     ];
     for args in runs {
-        let mut child = cmd(&args)
-            .stdout(std::process::Stdio::piped())
+        // The pipe's reading end is closed before drydock starts, so its first write fails with
+        // EPIPE every time (closing it after the spawn would race with a fast writer).
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = cmd(&args)
+            .stdout(writer)
             .stderr(std::process::Stdio::piped())
-            .spawn()
+            .output()
             .unwrap();
-        // Closed before drydock writes a byte: its first write fails with EPIPE.
-        drop(child.stdout.take());
-        let out = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
         assert!(!stderr.contains("error"), "{args:?}: {stderr}");
