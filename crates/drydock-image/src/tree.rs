@@ -50,9 +50,25 @@ pub struct Node {
 }
 
 impl Node {
+    /// Whether this is a name of a regular file: a file, or a hard link (another name of one).
+    pub fn is_regular(&self) -> bool {
+        matches!(self.kind, Kind::File | Kind::Hardlink)
+    }
+
     /// Whether a process can run it (regular file with any execute bit).
     pub fn is_executable(&self) -> bool {
-        matches!(self.kind, Kind::File | Kind::Hardlink) && self.mode & 0o111 != 0
+        self.is_regular() && self.mode & 0o111 != 0
+    }
+
+    /// This name as a visitor is offered it: a regular file of `size` bytes (a hard-linked name
+    /// gets the size of the bytes it shares), with no link.
+    pub fn as_file(&self, size: u64) -> Node {
+        Node {
+            kind: Kind::File,
+            size,
+            link: None,
+            ..self.clone()
+        }
     }
 }
 
@@ -267,10 +283,7 @@ impl FileTree {
 
     /// Regular files (and hard links) in the view.
     pub fn file_count(&self) -> usize {
-        self.nodes
-            .iter()
-            .filter(|n| matches!(n.kind, Kind::File | Kind::Hardlink))
-            .count()
+        self.nodes.iter().filter(|n| n.is_regular()).count()
     }
 
     /// Bytes of regular-file content in the final view.

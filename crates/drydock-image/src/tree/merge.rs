@@ -153,16 +153,6 @@ fn is_under(path: &str, dir: &str) -> bool {
         || (path.len() > dir.len() && path.starts_with(dir) && path[dir.len()..].starts_with('/'))
 }
 
-/// How a visitor sees a hard-linked name: a regular file with the shared bytes' size.
-fn as_file(node: &Node, size: u64) -> Node {
-    Node {
-        kind: Kind::File,
-        size,
-        link: None,
-        ..node.clone()
-    }
-}
-
 impl Merger {
     /// Whether an entry of `layer` at `path` is hidden by something a higher layer did.
     fn hidden(&self, path: &str, layer: usize) -> bool {
@@ -561,7 +551,7 @@ impl<'a> LayerWalk<'a> {
             p.resolved = Some(source);
             for name in std::mem::take(&mut p.names) {
                 if let Some(link) = merger.tree.node(&name).filter(|n| n.kind == Kind::Hardlink) {
-                    let offered = as_file(link, node.size);
+                    let offered = link.as_file(node.size);
                     names.push((name, offered));
                 }
             }
@@ -621,7 +611,7 @@ impl<'a> LayerWalk<'a> {
                     .into_iter()
                     .filter_map(|n| {
                         let link = merger.tree.node(&n).filter(|l| l.kind == Kind::Hardlink)?;
-                        let offered = as_file(link, size);
+                        let offered = link.as_file(size);
                         Some((n, offered))
                     })
                     .collect();
