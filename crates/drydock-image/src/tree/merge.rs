@@ -54,9 +54,9 @@ enum Source {
     Dangling,
 }
 
-/// A hard link to whatever a lower layer holds at `target`, waiting for the walk to get there.
+/// A hard link to whatever a lower layer holds at its target path (the key it waits under in
+/// `Merger::waiting`), waiting for the walk to get there.
 struct Pending {
-    target: String,
     /// The link's layer: its target is the topmost entry below it.
     below: usize,
     /// Final names that share the target's bytes (they want its content as it streams past).
@@ -80,7 +80,8 @@ pub(super) struct Merger {
     /// The path each entry a link shares was written at.
     originals: HashMap<EntryId, String>,
     pending: Vec<Pending>,
-    /// Unanswered pending look-ups by target path.
+    /// Unanswered pending look-ups by target path. Each list is in the order the look-ups were
+    /// made, so their layers (`below`) never increase along it: the walk goes down.
     waiting: HashMap<String, Vec<usize>>,
     /// Strict ancestors of those targets: a non-directory written there cuts the targets off.
     waiting_dirs: HashSet<String>,
@@ -98,10 +99,11 @@ pub(super) struct LayerWalk<'a> {
     kept: Kept,
     /// Names that want the bytes of an earlier entry of this layer that were not kept, by ordinal.
     reread: BTreeMap<u64, Vec<(String, Node)>>,
-    /// Paths this layer deletes below itself (whiteouts, non-directories over pending targets' parents).
-    removed: Vec<String>,
-    /// Directories this layer makes opaque.
-    opaque_dirs: Vec<String>,
+    /// Paths this layer deletes below itself that are, or hold, a waiting target (whiteouts,
+    /// non-directories over pending targets' parents).
+    removed: HashSet<String>,
+    /// Directories this layer makes opaque that hold a waiting target.
+    opaque_dirs: HashSet<String>,
 }
 
 /// One entry being applied.
@@ -145,12 +147,6 @@ impl Kept {
             self.total -= largest.0;
         }
     }
-}
-
-/// `path` is strictly below directory `dir`.
-fn is_under(path: &str, dir: &str) -> bool {
-    dir == "/"
-        || (path.len() > dir.len() && path.starts_with(dir) && path[dir.len()..].starts_with('/'))
 }
 
 impl Merger {
@@ -219,12 +215,13 @@ impl Merger {
     fn wait_for(&mut self, target: &str, layer: usize) -> usize {
         let id = self.pending.len();
         self.pending.push(Pending {
-            target: target.to_string(),
             below: layer,
             names: Vec::new(),
             resolved: None,
         });
-        self.waiting.entry(target.to_string()).or_default().push(id);
+        let ids = self.waiting.entry(target.to_string()).or_default();
+        debug_assert!(ids.last().is_none_or(|&l| self.pending[l].below >= layer));
+        ids.push(id);
         self.waiting_dirs
             .extend(ancestors(target).map(str::to_string));
         id
@@ -235,14 +232,11 @@ impl Merger {
         let Some(ids) = self.waiting.get_mut(path) else {
             return Vec::new();
         };
-        let (answered, open): (Vec<usize>, Vec<usize>) = ids
-            .iter()
-            .copied()
-            .partition(|&id| self.pending[id].below > layer);
-        if open.is_empty() {
+        // Those from above come first (see `waiting`): only they are touched, however many wait.
+        let above = ids.partition_point(|&id| self.pending[id].below > layer);
+        let answered: Vec<usize> = ids.drain(..above).collect();
+        if ids.is_empty() {
             self.waiting.remove(path);
-        } else {
-            *ids = open;
         }
         answered
     }
@@ -263,32 +257,35 @@ impl Merger {
     }
 
     /// Answers the look-ups the layer just walked cut off, and forgets the answered ones' paths.
+    ///
+    /// Each waiting target is looked up in the layer's sets with its ancestors (a whiteout deletes
+    /// a path and what is under it, an opaque directory only what is under it): work in the number
+    /// of waiting targets times their depth, whatever the number of whiteouts.
     fn end_layer(&mut self, walk: &LayerWalk<'_>) {
         if !walk.removed.is_empty() || !walk.opaque_dirs.is_empty() {
+            let (removed, opaque) = (&walk.removed, &walk.opaque_dirs);
+            // An opaque root hides everything below.
+            let root_opaque = opaque.contains("/");
+            let pending = &self.pending;
             let mut cut = Vec::new();
-            for (target, ids) in &self.waiting {
-                let gone = walk
-                    .removed
-                    .iter()
-                    .any(|r| target == r || is_under(target, r))
-                    || walk.opaque_dirs.iter().any(|d| is_under(target, d));
+            self.waiting.retain(|target, ids| {
+                let gone = root_opaque
+                    || removed.contains(target.as_str())
+                    || ancestors(target).any(|a| removed.contains(a) || opaque.contains(a));
                 if gone {
-                    cut.extend(
-                        ids.iter()
-                            .copied()
-                            .filter(|&id| self.pending[id].below > walk.index),
-                    );
+                    // Look-ups made in this very layer wait for the layers below it.
+                    ids.retain(|&id| {
+                        let above = pending[id].below > walk.index;
+                        if above {
+                            cut.push(id);
+                        }
+                        !above
+                    });
                 }
-            }
+                !ids.is_empty()
+            });
             for id in cut {
                 self.pending[id].resolved = Some(Source::Dangling);
-                let target = self.pending[id].target.clone();
-                if let Some(ids) = self.waiting.get_mut(&target) {
-                    ids.retain(|&x| x != id);
-                    if ids.is_empty() {
-                        self.waiting.remove(&target);
-                    }
-                }
             }
         }
         self.waiting_dirs = self
@@ -372,8 +369,8 @@ impl<'a> LayerWalk<'a> {
             hidden: HashMap::new(),
             kept: Kept::default(),
             reread: BTreeMap::new(),
-            removed: Vec::new(),
-            opaque_dirs: Vec::new(),
+            removed: HashSet::new(),
+            opaque_dirs: HashSet::new(),
         }
     }
 
@@ -414,8 +411,10 @@ impl<'a> LayerWalk<'a> {
                 let dir = parent(&path).to_string();
                 let e = merger.opaque.entry(dir.clone()).or_insert(self.index);
                 *e = (*e).max(self.index);
-                if !merger.waiting.is_empty() {
-                    self.opaque_dirs.push(dir);
+                // Only a directory over a waiting target matters (the root is over all).
+                if merger.waiting_dirs.contains(&dir) || (dir == "/" && !merger.waiting.is_empty())
+                {
+                    self.opaque_dirs.insert(dir);
                 }
                 continue;
             }
@@ -427,8 +426,9 @@ impl<'a> LayerWalk<'a> {
                 } else {
                     format!("{p}/{hidden_name}")
                 };
-                if !merger.waiting.is_empty() {
-                    self.removed.push(target.clone());
+                // Only a waiting target or a directory over one matters.
+                if merger.waiting.contains_key(&target) || merger.waiting_dirs.contains(&target) {
+                    self.removed.insert(target.clone());
                 }
                 let e = merger.whiteouts.entry(target).or_insert(self.index);
                 *e = (*e).max(self.index);
@@ -460,7 +460,7 @@ impl<'a> LayerWalk<'a> {
             };
             if kind != Kind::Dir && merger.waiting_dirs.contains(&path) {
                 // A file or link where a lower layer had a directory holding a link's target.
-                self.removed.push(path.clone());
+                self.removed.insert(path.clone());
             }
             let hidden = merger.hidden(&path, self.index);
             // Links from higher layers to this path: resolved here even when the path itself is

@@ -528,3 +528,63 @@ fn damaged_streams_under_a_matching_digest_say_what_broke() {
     assert!(msg.contains("tar stream is truncated"), "{msg}");
     assert!(!msg.starts_with("unexpected EOF"), "{msg}");
 }
+
+/// Many hard links waiting for lower layers while a layer between holds many whiteouts and opaque
+/// directories: each waiting target is looked up (with its ancestors), not compared with every
+/// whiteout, so this is quick; what is cut off and what is not stays exact.
+#[test]
+fn many_waiting_links_over_many_whiteouts() {
+    const N: usize = 20_000;
+    let names: Vec<String> = (0..N).map(|i| format!("t/d{}/f{i}", i % 100)).collect();
+    let mut l0: Vec<E> = names.iter().map(|p| E::F(p, b"bytes")).collect();
+    l0.push(E::F("o/x", b"under an opaque dir"));
+    l0.push(E::F("gone/x", b"under a deleted dir"));
+    l0.push(E::F("same", b"lower"));
+    let unrelated: Vec<String> = (0..N).map(|i| format!("w/d{}/f{i}", i % 100)).collect();
+    let opaque: Vec<String> = (0..N).map(|i| format!("p{i}/.wh..wh..opq")).collect();
+    let mut l1: Vec<E> = unrelated.iter().map(|p| E::W(p)).collect();
+    // Every third target deleted; one opaque directory and one deleted directory over targets.
+    l1.extend(names.iter().step_by(3).map(|p| E::W(p)));
+    l1.extend(opaque.iter().map(|p| E::F(p, b"")));
+    l1.push(E::F("o/.wh..wh..opq", b""));
+    l1.push(E::W("gone"));
+    let links: Vec<String> = (0..N).map(|i| format!("h/f{i}")).collect();
+    let mut l2: Vec<E> = links.iter().zip(&names).map(|(l, t)| E::H(l, t)).collect();
+    l2.push(E::H("h/o", "o/x"));
+    l2.push(E::H("h/gone", "gone/x"));
+    // Many links of this layer waiting on one path, then that path written again and again here:
+    // each time only the look-ups from above it answers are touched (there are none).
+    let same: Vec<String> = (0..N).map(|i| format!("s/f{i}")).collect();
+    l2.extend(same.iter().map(|l| E::H(l, "same")));
+    l2.extend((0..N).map(|_| E::F("same", b"top")));
+    let (store, descs) = image(vec![layer(&l0), layer(&l1), layer(&l2)]);
+    let mut want = Want::new(&["/h/f1", "/h/f3", "/s/f7"]);
+    let tree = walk_layers(&store, &descs, &mut [&mut want]).unwrap();
+    for (i, link) in links.iter().enumerate() {
+        let n = tree.get(link).unwrap();
+        let expected = if i % 3 == 0 { 0 } else { 5 };
+        assert_eq!((n.kind, n.size), (Kind::Hardlink, expected), "{link}");
+    }
+    for cut in ["/h/o", "/h/gone"] {
+        assert_eq!(tree.get(cut).map(|n| n.size), Some(0), "{cut}");
+    }
+    for link in &same {
+        assert_eq!(tree.get(link).map(|n| n.size), Some(5), "{link}");
+    }
+    assert_eq!(want.bytes("/s/f7"), b"lower");
+    assert_eq!(tree.get("/same").map(|n| n.size), Some(3));
+    assert_eq!(want.bytes("/h/f1"), b"bytes");
+    assert!(
+        want.got.iter().all(|g| g.0 != "/h/f3"),
+        "a cut link has no bytes"
+    );
+
+    // An opaque root hides every target below it.
+    let l0 = layer(&[E::F("r/x", b"x")]);
+    let l1 = layer(&[E::F(".wh..wh..opq", b""), E::F("y", b"y")]);
+    let l2 = layer(&[E::H("h", "r/x"), E::H("g", "y")]);
+    let (store, descs) = image(vec![l0, l1, l2]);
+    let tree = walk_layers(&store, &descs, &mut []).unwrap();
+    assert_eq!(tree.get("/h").map(|n| n.size), Some(0));
+    assert_eq!(tree.get("/g").map(|n| n.size), Some(1));
+}
