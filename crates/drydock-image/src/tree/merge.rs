@@ -241,16 +241,17 @@ impl Merger {
         answered
     }
 
-    /// Follows answered look-ups to a file or to nothing.
-    fn settle(&self, mut source: Source) -> Source {
+    /// Follows answered look-ups (a link to a link to…) to where the chain ends: a file, nothing, or
+    /// the look-up still open at its end (`Pending`).
+    fn follow(&self, mut source: Source) -> Source {
         // Each step goes to a lower layer, so this ends; the bound only guards against a bug.
         for _ in 0..=self.pending.len() {
             match source {
                 Source::Pending(i) => match self.pending[i].resolved {
-                    Some(s) => source = s,
-                    None => return Source::Dangling,
+                    Some(next) => source = next,
+                    None => return source,
                 },
-                other => return other,
+                end => return end,
             }
         }
         Source::Dangling
@@ -313,7 +314,8 @@ impl Merger {
                 // A later entry of the same layer replaced the link.
                 continue;
             }
-            match self.settle(*source) {
+            // Every look-up is answered by now: the chain ends at a file or at nothing.
+            match self.follow(*source) {
                 Source::File(id, size) => {
                     let group = groups.entry(id).or_default();
                     group.0 = size;
@@ -448,7 +450,25 @@ impl<'a> LayerWalk<'a> {
                 // PAX and GNU long-name headers are consumed by the tar reader; anything else is ignored.
                 _ => continue,
             };
-            let mut node = Node {
+            let link_name = || {
+                entry
+                    .link_name_bytes()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+            };
+            let link = match kind {
+                Kind::Symlink => link_name(),
+                Kind::Hardlink => {
+                    let raw = link_name().unwrap_or_default();
+                    let target = normalize(&raw).ok_or_else(|| {
+                        self.corrupt(format!(
+                            "hard link {path:?} points outside the image root ({raw:?})"
+                        ))
+                    })?;
+                    Some(target)
+                }
+                _ => None,
+            };
+            let node = Node {
                 kind,
                 mode: header.mode().unwrap_or(0) & 0o7777,
                 uid: header.uid().unwrap_or(0),
@@ -456,7 +476,7 @@ impl<'a> LayerWalk<'a> {
                 size: if kind == Kind::File { entry.size() } else { 0 },
                 mtime: header.mtime().unwrap_or(0),
                 layer: self.index,
-                link: None,
+                link,
             };
             if kind != Kind::Dir && merger.waiting_dirs.contains(&path) {
                 // A file or link where a lower layer had a directory holding a link's target.
@@ -466,52 +486,17 @@ impl<'a> LayerWalk<'a> {
             // Links from higher layers to this path: resolved here even when the path itself is
             // shadowed or deleted from above, since they were made before that happened.
             let answered = merger.take_waiting(&path, self.index);
+            let met = Met {
+                path,
+                node,
+                ordinal,
+                hidden,
+                answered,
+            };
             match kind {
-                Kind::File => {
-                    let met = Met {
-                        path,
-                        node,
-                        ordinal,
-                        hidden,
-                        answered,
-                    };
-                    self.file(merger, visitors, met, &mut entry)?
-                }
-                Kind::Hardlink => {
-                    let raw = entry
-                        .link_name_bytes()
-                        .map(|b| String::from_utf8_lossy(&b).into_owned())
-                        .unwrap_or_default();
-                    let target = normalize(&raw).ok_or_else(|| {
-                        self.corrupt(format!(
-                            "hard link {path:?} points outside the image root ({raw:?})"
-                        ))
-                    })?;
-                    node.link = Some(target.clone());
-                    let met = Met {
-                        path,
-                        node,
-                        ordinal,
-                        hidden,
-                        answered,
-                    };
-                    self.link(merger, visitors, met, &target)?;
-                }
-                _ => {
-                    for id in answered {
-                        merger.pending[id].resolved = Some(Source::Dangling);
-                    }
-                    if kind == Kind::Symlink {
-                        node.link = entry
-                            .link_name_bytes()
-                            .map(|b| String::from_utf8_lossy(&b).into_owned());
-                    }
-                    if hidden {
-                        self.hidden.insert(path, Source::Dangling);
-                    } else {
-                        merger.put(&path, node, ordinal);
-                    }
-                }
+                Kind::File => self.file(merger, visitors, met, &mut entry)?,
+                Kind::Hardlink => self.link(merger, visitors, met)?,
+                _ => self.other(merger, met),
             }
         }
         merger.end_layer(self);
@@ -567,13 +552,26 @@ impl<'a> LayerWalk<'a> {
         Ok(())
     }
 
-    /// A hard link: sized and fed from a file earlier in this layer, or waiting for a lower one.
+    /// Anything but a regular file or a hard link: it shares no bytes, so links waiting for its path
+    /// find nothing.
+    fn other(&mut self, merger: &mut Merger, met: Met) {
+        for id in met.answered {
+            merger.pending[id].resolved = Some(Source::Dangling);
+        }
+        if met.hidden {
+            self.hidden.insert(met.path, Source::Dangling);
+        } else {
+            merger.put(&met.path, met.node, met.ordinal);
+        }
+    }
+
+    /// A hard link (its node's `link` is the normalised target): sized and fed from a file earlier
+    /// in this layer, or waiting for a lower one.
     fn link(
         &mut self,
         merger: &mut Merger,
         visitors: &mut [&mut dyn FileVisitor],
         met: Met,
-        target: &str,
     ) -> Result<()> {
         let Met {
             path,
@@ -582,6 +580,7 @@ impl<'a> LayerWalk<'a> {
             hidden,
             answered,
         } = met;
+        let target = node.link.as_deref().unwrap_or_default();
         let source = match merger.source_in_layer(target, self.index, &self.hidden) {
             Some(s) => s,
             None => Source::Pending(merger.wait_for(target, self.index)),
@@ -635,11 +634,10 @@ impl<'a> LayerWalk<'a> {
                 }
             }
             Source::Pending(pid) => {
-                let pid = match merger.settle_open(pid) {
-                    Some(p) => p,
-                    None => return Ok(()),
-                };
-                merger.pending[pid].names.extend(names);
+                // A link to a link that is itself waiting: these names wait at the chain's end.
+                if let Source::Pending(open) = merger.follow(Source::Pending(pid)) {
+                    merger.pending[open].names.extend(names);
+                }
             }
             Source::Dangling => {}
         }
@@ -684,20 +682,6 @@ impl<'a> LayerWalk<'a> {
             )));
         }
         Ok(())
-    }
-}
-
-impl Merger {
-    /// The open look-up a pending source ends at (links to a link that is itself waiting).
-    fn settle_open(&self, mut pid: usize) -> Option<usize> {
-        for _ in 0..=self.pending.len() {
-            match self.pending[pid].resolved {
-                None => return Some(pid),
-                Some(Source::Pending(next)) => pid = next,
-                Some(_) => return None,
-            }
-        }
-        None
     }
 }
 
