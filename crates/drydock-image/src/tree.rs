@@ -7,7 +7,9 @@
 //! final view. Hard links are exact too (see `merge.rs`): a link has its target's size and bytes,
 //! and one that outlives its original name becomes a regular file. A layer is decompressed once,
 //! except when a visitor wants a hard-linked name whose original's bytes went past earlier in the
-//! same layer and were not kept: that one layer is then read a second time for them.
+//! same layer and were not kept (not wanted, or over the 4 MiB kept): that one layer is then read a
+//! second time for them, from the cache for a registry, downloaded again without one (see
+//! `merge.rs`).
 
 use std::hash::BuildHasher as _;
 use std::io::Read;

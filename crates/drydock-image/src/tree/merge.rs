@@ -15,6 +15,23 @@
 //! - at the end a link whose original name is no longer in the final view becomes a regular file
 //!   (the first of its names, when several remain), so sizes and byte counts are those of the
 //!   file system a runtime would build.
+//!
+//! # When a layer is read twice
+//!
+//! Only when a visitor wants a hard-link name whose original is an earlier entry of the same layer
+//! and the original's bytes were not kept: no visitor wanted the original under any of its names
+//! (so its bytes streamed past unread), or it was wanted but is larger than 4 MiB, or later wanted
+//! files of the layer pushed it out of the 4 MiB kept per layer. Links to lower layers never cause
+//! it. The second read ([`LayerWalk::reread`], after the first has been verified) opens the blob
+//! again with [`BlobStore::reopen`]: a layout's or archive's file is read again; a registry's blob
+//! comes from the blob cache the first read filled, and is downloaded again only without a cache
+//! (`--no-cache`, or a cache that could not keep it), drawing no second progress line. It
+//! decompresses only up to the last entry it needs but reads and hashes the whole blob, since what
+//! a source serves a second time is verified like the first.
+//!
+//! Not reading twice would mean holding every file of a layer that a later link might name (memory
+//! without bound: the tar says nothing of links ahead), or the layer itself, in memory or on disk;
+//! the walk does neither.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Read;
@@ -645,7 +662,8 @@ impl<'a> LayerWalk<'a> {
     }
 
     /// Reads this layer again for the bytes of earlier files that wanted link names still need
-    /// (they went past before the link was met, and were not kept). Only then is a layer read twice.
+    /// (they went past before the link was met, and were not kept). Only then is a layer read twice
+    /// (see the module doc for what it costs).
     pub(super) fn reread(
         &mut self,
         store: &dyn BlobStore,
@@ -656,7 +674,7 @@ impl<'a> LayerWalk<'a> {
         }
         let desc = self.desc;
         let mut wanted = std::mem::take(&mut self.reread);
-        let mut blob = store.open(desc)?;
+        let mut blob = store.reopen(desc)?;
         {
             let (_, stream) =
                 blob::decompress(Box::new(&mut blob)).map_err(|e| map_layer_io(desc, e))?;

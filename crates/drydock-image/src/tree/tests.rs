@@ -5,12 +5,21 @@ use super::*;
 use crate::blob::VerifyingReader;
 use crate::oci::Descriptor;
 
-/// Blobs held in memory, verified like any other store; counts how often a blob is opened.
-struct MemStore(HashMap<Digest, Vec<u8>>, std::sync::atomic::AtomicUsize);
+/// Blobs held in memory, verified like any other store; counts how often a blob is opened, and
+/// how many of those opens were a second read (`reopen`).
+struct MemStore(
+    HashMap<Digest, Vec<u8>>,
+    std::sync::atomic::AtomicUsize,
+    std::sync::atomic::AtomicUsize,
+);
 
 impl MemStore {
     fn opens(&self) -> usize {
         self.1.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn reopens(&self) -> usize {
+        self.2.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 
@@ -25,6 +34,11 @@ impl BlobStore for MemStore {
             b.as_slice(),
             desc,
         )))
+    }
+
+    fn reopen(&self, desc: &Descriptor) -> Result<Box<dyn Read + Send + '_>> {
+        self.2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.open(desc)
     }
 }
 
@@ -103,7 +117,10 @@ fn image(layers: Vec<Vec<u8>>) -> (MemStore, Vec<Descriptor>) {
         });
         blobs.insert(d, l);
     }
-    (MemStore(blobs, Default::default()), descs)
+    (
+        MemStore(blobs, Default::default(), Default::default()),
+        descs,
+    )
 }
 
 /// Records every file it is offered.
@@ -350,6 +367,7 @@ fn a_hard_link_to_an_earlier_file_of_its_layer_has_its_size_and_bytes() {
         "a visitor sees a hard-linked name as a file"
     );
     assert_eq!(store.opens(), 1, "kept bytes, no second read");
+    assert_eq!(store.reopens(), 0);
     assert_eq!(tree.file_count(), 3);
     assert_eq!(
         tree.content_bytes(),
@@ -368,11 +386,26 @@ fn a_hard_link_to_an_earlier_file_of_its_layer_has_its_size_and_bytes() {
     let tree = walk_layers(&store, &descs, &mut [&mut want]).unwrap();
     assert_eq!(want.bytes("/etc/passwd"), PASSWD);
     assert_eq!(store.opens(), 2, "read again for the unkept original");
+    assert_eq!(
+        store.reopens(),
+        1,
+        "the second read is a reopen (no second progress line)"
+    );
     let link = tree.get("/etc/passwd").unwrap();
     assert_eq!(
         (link.kind, link.size),
         (Kind::Hardlink, PASSWD.len() as u64)
     );
+
+    // The original was wanted but is larger than what is kept: read again too.
+    let big = vec![b'b'; (4 << 20) + 1];
+    let l0 = layer(&[E::F("opt/big", &big), E::H("opt/big-link", "opt/big")]);
+    let (store, descs) = image(vec![gzip(&l0)]);
+    let mut want = Want::new(&["/opt/big", "/opt/big-link"]);
+    walk_layers(&store, &descs, &mut [&mut want]).unwrap();
+    assert_eq!(want.bytes("/opt/big-link"), big.as_slice());
+    assert_eq!(want.bytes("/opt/big"), big.as_slice());
+    assert_eq!((store.opens(), store.reopens()), (2, 1));
 }
 
 #[test]
