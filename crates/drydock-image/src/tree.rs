@@ -155,8 +155,7 @@ impl FileTree {
     }
 
     fn path_at(&self, i: usize) -> &str {
-        let end = self.starts.get(i + 1).copied().unwrap_or(self.arena.len());
-        &self.arena[self.starts[i]..end]
+        path_in(&self.arena, &self.starts, i)
     }
 
     /// The index of the node at this normalised path.
@@ -174,25 +173,29 @@ impl FileTree {
 
     /// Sets the node at a normalised path, replacing any node there; returns its index.
     pub(crate) fn insert(&mut self, path: &str, node: Node) -> usize {
-        if let Some(i) = self.find(path) {
-            self.nodes[i] = node;
-            return i;
-        }
-        let i = self.nodes.len();
-        // Four billion paths would need hundreds of gigabytes of nodes first.
-        let key = u32::try_from(i).expect("fewer than 2^32 paths");
-        self.starts.push(self.arena.len());
-        self.arena.push_str(path);
-        self.nodes.push(node);
         let (arena, starts, hasher) = (&self.arena, &self.starts, &self.hasher);
-        let path_of = |j: u32| {
-            let j = j as usize;
-            let end = starts.get(j + 1).copied().unwrap_or(arena.len());
-            &arena[starts[j]..end]
-        };
-        self.index
-            .insert_unique(hasher.hash_one(path), key, |&j| hasher.hash_one(path_of(j)));
-        i
+        // One hash and one probe, whether the path is there or not.
+        let entry = self.index.entry(
+            hasher.hash_one(path),
+            |&j| path_in(arena, starts, j as usize) == path,
+            |&j| hasher.hash_one(path_in(arena, starts, j as usize)),
+        );
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(e) => {
+                let i = *e.get() as usize;
+                self.nodes[i] = node;
+                i
+            }
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                let i = self.nodes.len();
+                // Four billion paths would need hundreds of gigabytes of nodes first.
+                e.insert(u32::try_from(i).expect("fewer than 2^32 paths"));
+                self.starts.push(self.arena.len());
+                self.arena.push_str(path);
+                self.nodes.push(node);
+                i
+            }
+        }
     }
 
     /// The node at exactly this path (symlinks not followed).
@@ -314,6 +317,12 @@ impl FileTree {
         out.sort_by_key(|(p, _)| *p);
         out
     }
+}
+
+/// The `i`th path of an arena: from where it starts to where the next one does.
+fn path_in<'a>(arena: &'a str, starts: &[usize], i: usize) -> &'a str {
+    let end = starts.get(i + 1).copied().unwrap_or(arena.len());
+    &arena[starts[i]..end]
 }
 
 fn components(path: &str) -> impl DoubleEndedIterator<Item = &str> {
