@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read};
 
 use drydock_image::oci::ImageConfig;
-use drydock_image::{FileVisitor, Kind, Node};
+use drydock_image::{FileVisitor, Node};
 
 /// Small text files kept whole (up to [`SMALL_LIMIT`], or [`ACCOUNTS_LIMIT`] for passwd/group).
 const SMALL_FILES: &[&str] = &[
@@ -122,7 +122,7 @@ impl FactsCollector {
     }
 
     fn want_kind(&self, path: &str, node: &Node) -> Option<Want> {
-        if node.kind != Kind::File {
+        if !node.is_regular() {
             return None;
         }
         if SMALL_FILES.contains(&path) || is_version_file(path) || is_os_release_target(path) {
@@ -574,6 +574,7 @@ pub(crate) fn parent(path: &str) -> &str {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use drydock_image::Kind;
 
     fn file(size: u64) -> Node {
         Node {

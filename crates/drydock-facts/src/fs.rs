@@ -26,7 +26,10 @@ pub(crate) struct Scan {
     glibc_from_name: Option<String>,
     setuid: Vec<(String, Node)>,
     world_writable: Vec<(String, Node)>,
+    /// Per cache: files (every name), bytes of the files held there, layers.
     leftovers: BTreeMap<(&'static str, String), (u64, u64, BTreeSet<usize>)>,
+    /// Per cache: the files its hard links share (their canonical path) and their size.
+    leftover_links: BTreeMap<(&'static str, String), BTreeMap<String, u64>>,
     /// `lib/pythonX.Y`, `lib/ruby/X.Y.0` and similar versioned directories.
     versioned_dirs: BTreeSet<String>,
     status_d_entries: u64,
@@ -122,7 +125,7 @@ pub(crate) fn scan(tree: &FileTree) -> Scan {
     for (path, node) in tree.iter_unordered() {
         let dir = parent(path);
         let name = base_name(path);
-        if matches!(node.kind, Kind::File | Kind::Symlink | Kind::Hardlink) {
+        if node.is_regular() || node.kind == Kind::Symlink {
             let dir_name = base_name(dir);
             if dir_name == "bin" || dir_name == "sbin" {
                 s.bins
@@ -147,24 +150,34 @@ pub(crate) fn scan(tree: &FileTree) -> Scan {
                 }
             }
         }
-        if node.kind == Kind::File
+        if node.is_regular()
             && let Some(key) = leftover_of(path)
         {
-            let e = s.leftovers.entry(key).or_default();
+            // Every name is a file; bytes several names share count once (below).
+            let e = s.leftovers.entry(key.clone()).or_default();
             e.0 += 1;
-            e.1 += node.size;
             e.2.insert(node.layer);
+            match node.link.as_ref().filter(|_| node.kind == Kind::Hardlink) {
+                Some(canonical) => {
+                    s.leftover_links
+                        .entry(key)
+                        .or_default()
+                        .insert(canonical.clone(), node.size);
+                }
+                None => e.1 += node.size,
+            }
         }
         if node.kind == Kind::Dir && is_versioned_runtime_dir(path) {
             s.versioned_dirs.insert(path.to_string());
         }
-        if node.kind == Kind::File && path.starts_with("/usr/share/zoneinfo/") {
+        // Every name of a zone file is a zone.
+        if node.is_regular() && path.starts_with("/usr/share/zoneinfo/") {
             s.zoneinfo_files += 1;
         }
-        if dir == "/var/lib/dpkg/status.d" && node.kind == Kind::File {
+        if dir == "/var/lib/dpkg/status.d" && node.is_regular() {
             s.status_d_entries += 1;
         }
-        if matches!(node.kind, Kind::File | Kind::Hardlink) && node.mode & 0o6000 != 0 {
+        if node.is_regular() && node.mode & 0o6000 != 0 {
             s.setuid.push((path.to_string(), node.clone()));
         }
         if node.kind != Kind::Symlink
@@ -173,6 +186,19 @@ pub(crate) fn scan(tree: &FileTree) -> Scan {
             && !is_standard_device(path, node)
         {
             s.world_writable.push((path.to_string(), node.clone()));
+        }
+    }
+    // A cache's bytes are what `du` counts there: each file once, under whichever of its names.
+    // A hard link names the one regular file that holds the bytes: when that name is in the same
+    // cache, they were counted with it.
+    for (key, shared) in std::mem::take(&mut s.leftover_links) {
+        let outside: u64 = shared
+            .iter()
+            .filter(|(canonical, _)| leftover_of(canonical).as_ref() != Some(&key))
+            .map(|(_, size)| size)
+            .sum();
+        if let Some(e) = s.leftovers.get_mut(&key) {
+            e.1 += outside;
         }
     }
     s.setuid.sort_by(|a, b| a.0.cmp(&b.0));
@@ -368,10 +394,7 @@ pub(crate) fn package_managers(tree: &FileTree, s: &Scan) -> PackageManagers {
         (TOOLS.contains(&n) || versioned_pip).then(|| n.to_string())
     });
     let mut databases = Vec::new();
-    let file = |p: &str| {
-        tree.get(p)
-            .is_some_and(|n| matches!(n.kind, Kind::File | Kind::Hardlink))
-    };
+    let file = |p: &str| tree.get(p).is_some_and(Node::is_regular);
     if file("/var/lib/dpkg/status") {
         databases.push(NamedPath {
             name: "dpkg".into(),

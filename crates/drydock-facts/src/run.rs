@@ -311,12 +311,12 @@ pub(crate) fn resolve_file<'a>(tree: &'a FileTree, path: &str) -> Option<(String
             n = tn;
         }
     }
-    matches!(n.kind, Kind::File | Kind::Hardlink).then_some((p, n))
+    n.is_regular().then_some((p, n))
 }
 
 /// Whether the configured user may execute this file.
 fn executable_by(ctx: &Ctx, path: &str, node: &Node) -> Result<(), String> {
-    if !matches!(node.kind, Kind::File | Kind::Hardlink) {
+    if !node.is_regular() {
         return Err(format!("{path} is not a regular file"));
     }
     if node.mode & 0o111 == 0 {

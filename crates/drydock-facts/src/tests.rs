@@ -142,6 +142,59 @@ fn debian_directory_report() {
     assert!(text.contains("LTS only"), "{text}");
 }
 
+/// Hard-linked names are regular files to every count: a leftover, a zone or a `status.d` entry that
+/// is the second name of a file is counted as one, and a cache's bytes count each file once.
+#[test]
+fn hard_linked_leftovers_zones_and_status_d_entries_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let hard_link = |original: &str, name: &str| {
+        let p = root.join(name.trim_start_matches('/'));
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::hard_link(root.join(original.trim_start_matches('/')), p).unwrap();
+    };
+    // The walk meets /zz before /var and /usr (a stack, sorted): the names under /zz hold the bytes,
+    // and the names in the caches are their hard links.
+    write(root, "/zz/lists/main_Packages", &[b'p'; 10], 0o644);
+    hard_link(
+        "/zz/lists/main_Packages",
+        "/var/lib/apt/lists/main_Packages",
+    );
+    write(root, "/var/lib/apt/lists/other_Packages", &[b'o'; 7], 0o644);
+    hard_link(
+        "/var/lib/apt/lists/other_Packages",
+        "/var/lib/apt/lists/other_Packages.copy",
+    );
+    write(root, "/zz/debs/tool.deb", &[b'd'; 20], 0o644);
+    hard_link("/zz/debs/tool.deb", "/var/cache/apt/archives/tool.deb");
+    write(root, "/zz/zones/UTC", b"TZif2", 0o644);
+    hard_link("/zz/zones/UTC", "/usr/share/zoneinfo/UTC");
+    hard_link("/zz/zones/UTC", "/usr/share/zoneinfo/Etc/UTC");
+    write(root, "/zz/status/base", b"Package: base-files\n", 0o644);
+    hard_link("/zz/status/base", "/var/lib/dpkg/status.d/base");
+    let r = report_of(root, None);
+    assert_eq!(
+        r.essentials.zoneinfo_files, 2,
+        "both names of the zone count"
+    );
+    let left: Vec<(&str, u64, u64)> = r
+        .risk
+        .package_leftovers
+        .iter()
+        .map(|l| (l.kind.as_str(), l.files, l.bytes))
+        .collect();
+    // apt lists: three names, two files (one held outside, one with two names inside).
+    assert_eq!(left, [("apt-archives", 1, 20), ("apt-lists", 3, 10 + 7)]);
+    assert!(
+        r.package_managers
+            .databases
+            .iter()
+            .any(|d| d.name == "dpkg-status.d"),
+        "{:?}",
+        r.package_managers.databases
+    );
+}
+
 #[test]
 fn no_shell_image_cannot_run_shell_form_or_scripts() {
     let dir = tempfile::tempdir().unwrap();

@@ -11,6 +11,13 @@ pub trait BlobStore: Send + Sync {
     /// Opens a blob for streaming; the reader fails at its end if the content does not match `desc`.
     fn open(&self, desc: &Descriptor) -> Result<Box<dyn Read + Send + '_>>;
 
+    /// Opens, as [`BlobStore::open`] does, a blob this walk has already read once (a layer read a
+    /// second time for hard links, see `tree/merge.rs`), drawing no download progress: the first
+    /// read drew it.
+    fn reopen(&self, desc: &Descriptor) -> Result<Box<dyn Read + Send + '_>> {
+        self.open(desc)
+    }
+
     /// Reads a small blob (manifest, config) whole, verified, refusing ones above `limit` bytes.
     fn read_small(&self, desc: &Descriptor, limit: u64) -> Result<Vec<u8>> {
         if desc.size > limit {

@@ -71,32 +71,27 @@ pub fn walk_dir(root: &Path, visitors: &mut [&mut dyn FileVisitor]) -> Result<Fi
                     linked.insert(meta.ino(), path.clone());
                 }
             }
-            let node = Node {
+            let mut node = Node {
                 kind,
                 mode: meta.mode() & 0o7777,
                 uid: meta.uid() as u64,
                 gid: meta.gid() as u64,
-                size: if matches!(kind, Kind::File | Kind::Hardlink) {
-                    meta.len()
-                } else {
-                    0
-                },
+                size: 0,
                 mtime: meta.mtime().max(0) as u64,
                 layer: 0,
                 link,
             };
+            if node.is_regular() {
+                node.size = meta.len();
+            }
             stats.entries += 1;
             if kind == Kind::File {
                 stats.uncompressed_size += node.size;
                 stats.final_bytes += node.size;
             }
-            if matches!(kind, Kind::File | Kind::Hardlink) {
+            if node.is_regular() {
                 // Visitors see every name of a file as a regular file, as in an image walk.
-                let offered = Node {
-                    kind: Kind::File,
-                    link: None,
-                    ..node.clone()
-                };
+                let offered = node.as_file(node.size);
                 let wanting = visitors.iter().any(|v| v.wants(&path, &offered));
                 if wanting {
                     let bytes = match fs::read(entry.path()) {

@@ -7,7 +7,9 @@
 //! final view. Hard links are exact too (see `merge.rs`): a link has its target's size and bytes,
 //! and one that outlives its original name becomes a regular file. A layer is decompressed once,
 //! except when a visitor wants a hard-linked name whose original's bytes went past earlier in the
-//! same layer and were not kept: that one layer is then read a second time for them.
+//! same layer and were not kept (not wanted, or over the 4 MiB kept): that one layer is then read a
+//! second time for them, from the cache for a registry, downloaded again without one (see
+//! `merge.rs`).
 
 use std::hash::BuildHasher as _;
 use std::io::Read;
@@ -50,9 +52,25 @@ pub struct Node {
 }
 
 impl Node {
+    /// Whether this is a name of a regular file: a file, or a hard link (another name of one).
+    pub fn is_regular(&self) -> bool {
+        matches!(self.kind, Kind::File | Kind::Hardlink)
+    }
+
     /// Whether a process can run it (regular file with any execute bit).
     pub fn is_executable(&self) -> bool {
-        matches!(self.kind, Kind::File | Kind::Hardlink) && self.mode & 0o111 != 0
+        self.is_regular() && self.mode & 0o111 != 0
+    }
+
+    /// This name as a visitor is offered it: a regular file of `size` bytes (a hard-linked name
+    /// gets the size of the bytes it shares), with no link.
+    pub fn as_file(&self, size: u64) -> Node {
+        Node {
+            kind: Kind::File,
+            size,
+            link: None,
+            ..self.clone()
+        }
     }
 }
 
@@ -137,8 +155,7 @@ impl FileTree {
     }
 
     fn path_at(&self, i: usize) -> &str {
-        let end = self.starts.get(i + 1).copied().unwrap_or(self.arena.len());
-        &self.arena[self.starts[i]..end]
+        path_in(&self.arena, &self.starts, i)
     }
 
     /// The index of the node at this normalised path.
@@ -156,25 +173,29 @@ impl FileTree {
 
     /// Sets the node at a normalised path, replacing any node there; returns its index.
     pub(crate) fn insert(&mut self, path: &str, node: Node) -> usize {
-        if let Some(i) = self.find(path) {
-            self.nodes[i] = node;
-            return i;
-        }
-        let i = self.nodes.len();
-        // Four billion paths would need hundreds of gigabytes of nodes first.
-        let key = u32::try_from(i).expect("fewer than 2^32 paths");
-        self.starts.push(self.arena.len());
-        self.arena.push_str(path);
-        self.nodes.push(node);
         let (arena, starts, hasher) = (&self.arena, &self.starts, &self.hasher);
-        let path_of = |j: u32| {
-            let j = j as usize;
-            let end = starts.get(j + 1).copied().unwrap_or(arena.len());
-            &arena[starts[j]..end]
-        };
-        self.index
-            .insert_unique(hasher.hash_one(path), key, |&j| hasher.hash_one(path_of(j)));
-        i
+        // One hash and one probe, whether the path is there or not.
+        let entry = self.index.entry(
+            hasher.hash_one(path),
+            |&j| path_in(arena, starts, j as usize) == path,
+            |&j| hasher.hash_one(path_in(arena, starts, j as usize)),
+        );
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(e) => {
+                let i = *e.get() as usize;
+                self.nodes[i] = node;
+                i
+            }
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                let i = self.nodes.len();
+                // Four billion paths would need hundreds of gigabytes of nodes first.
+                e.insert(u32::try_from(i).expect("fewer than 2^32 paths"));
+                self.starts.push(self.arena.len());
+                self.arena.push_str(path);
+                self.nodes.push(node);
+                i
+            }
+        }
     }
 
     /// The node at exactly this path (symlinks not followed).
@@ -267,10 +288,7 @@ impl FileTree {
 
     /// Regular files (and hard links) in the view.
     pub fn file_count(&self) -> usize {
-        self.nodes
-            .iter()
-            .filter(|n| matches!(n.kind, Kind::File | Kind::Hardlink))
-            .count()
+        self.nodes.iter().filter(|n| n.is_regular()).count()
     }
 
     /// Bytes of regular-file content in the final view.
@@ -299,6 +317,12 @@ impl FileTree {
         out.sort_by_key(|(p, _)| *p);
         out
     }
+}
+
+/// The `i`th path of an arena: from where it starts to where the next one does.
+fn path_in<'a>(arena: &'a str, starts: &[usize], i: usize) -> &'a str {
+    let end = starts.get(i + 1).copied().unwrap_or(arena.len());
+    &arena[starts[i]..end]
 }
 
 fn components(path: &str) -> impl DoubleEndedIterator<Item = &str> {

@@ -503,6 +503,149 @@ fn stub_wrong_digest_is_a_mismatch_naming_the_blob() {
     );
 }
 
+/// A one-layer OCI layout, tagged `latest`, whose layer holds `usr/share/passwd.orig` and then
+/// `etc/passwd`, a hard link to it.
+fn hard_link_layout(dir: &Path) -> std::path::PathBuf {
+    use drydock_image::Digest;
+    let layout = dir.join("layout-hardlink");
+    let blobs = layout.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let put = |bytes: &[u8]| {
+        let d = Digest::sha256_of(bytes);
+        std::fs::write(blobs.join(d.hex()), bytes).unwrap();
+        (d.to_string(), bytes.len())
+    };
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_mode(0o644);
+    h.set_entry_type(tar::EntryType::Regular);
+    h.set_size(6);
+    tar.append_data(&mut h, "usr/share/passwd.orig", &b"root:x"[..])
+        .unwrap();
+    h.set_entry_type(tar::EntryType::Link);
+    h.set_size(0);
+    tar.append_link(&mut h, "etc/passwd", "usr/share/passwd.orig")
+        .unwrap();
+    let tar = tar.into_inner().unwrap();
+    let diff_id = Digest::sha256_of(&tar).to_string();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &tar).unwrap();
+    let (layer, layer_size) = put(&gz.finish().unwrap());
+    let config = serde_json::json!({
+        "architecture": "amd64",
+        "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+    });
+    let (config, config_size) = put(config.to_string().as_bytes());
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config, "size": config_size},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer, "size": layer_size}],
+    });
+    let (manifest, manifest_size) = put(manifest.to_string().as_bytes());
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": manifest,
+            "size": manifest_size,
+            "annotations": {"org.opencontainers.image.ref.name": "latest"},
+        }],
+    });
+    std::fs::write(layout.join("index.json"), index.to_string()).unwrap();
+    std::fs::write(
+        layout.join("oci-layout"),
+        r#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .unwrap();
+    layout
+}
+
+/// A wanted hard-link name whose original went past unread makes the walk read its layer a second
+/// time: from the cache the first read filled, or, without a cache, downloaded again (verified
+/// again too).
+#[test]
+fn stub_a_layer_read_again_for_a_hard_link_comes_from_the_cache() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stub = Stub::serve(&hard_link_layout(tmp.path()));
+    let reference = format!("{}/stub/app:latest", stub.host());
+    let walk = |o: &OpenOptions| {
+        let image = open(&reference, o).unwrap();
+        let layer = image.layers()[0].digest.to_string();
+        let before = stub.requests().len();
+        let mut grab = Grab {
+            wanted: vec!["etc/passwd"],
+            got: BTreeMap::new(),
+        };
+        let tree = image.walk(&mut [&mut grab]).unwrap();
+        assert_eq!(grab.got["etc/passwd"], "root:x");
+        assert_eq!(tree.get("/etc/passwd").map(|n| n.size), Some(6));
+        stub.requests()[before..]
+            .iter()
+            .filter(|r| r.target.contains(&layer))
+            .count()
+    };
+    assert_eq!(walk(&no_cache()), 2, "without a cache: twice");
+    let o = opts(&tmp.path().join("cache"));
+    assert_eq!(walk(&o), 1, "the second read is the cache's");
+    assert_eq!(walk(&o), 0, "both from the cache");
+}
+
+/// That second download draws no second progress line. Progress goes to the process's stderr, so
+/// the test runs its walk in a child (this test binary again) and reads the child's stderr.
+#[test]
+fn stub_a_layer_downloaded_again_draws_one_progress_line() {
+    const CHILD: &str = "DRYDOCK_TEST_PROGRESS_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        let tmp = tempfile::tempdir().unwrap();
+        let stub = Stub::serve(&hard_link_layout(tmp.path()));
+        let o = OpenOptions {
+            progress: true,
+            ..no_cache()
+        };
+        let image = open(&format!("{}/stub/app:latest", stub.host()), &o).unwrap();
+        let mut grab = Grab {
+            wanted: vec!["etc/passwd"],
+            got: BTreeMap::new(),
+        };
+        image.walk(&mut [&mut grab]).unwrap();
+        assert_eq!(grab.got["etc/passwd"], "root:x");
+        let layer = image.layers()[0].digest.short();
+        let hits = stub
+            .requests()
+            .iter()
+            .filter(|r| r.target.contains(image.layers()[0].digest.hex()))
+            .count();
+        assert_eq!(hits, 2, "downloaded twice");
+        // Tells the parent which label to count.
+        eprintln!("\nlabel={layer}");
+        return;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "stub_a_layer_downloaded_again_draws_one_progress_line",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let label = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("label="))
+        .unwrap_or_else(|| panic!("no label in {stderr:?}"));
+    // A progress line is redrawn with \r and ends with one newline: one line per download drawn.
+    let drawn = stderr
+        .lines()
+        .filter(|l| l.contains(&format!("\r{label} ")))
+        .count();
+    assert_eq!(drawn, 1, "{stderr:?}");
+}
+
 #[test]
 fn stub_truncated_blob_resumes_once_and_fails_when_persistent() {
     let (_tmp, stub, clean) = stub_setup("truncation\n");

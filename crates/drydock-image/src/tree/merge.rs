@@ -15,6 +15,23 @@
 //! - at the end a link whose original name is no longer in the final view becomes a regular file
 //!   (the first of its names, when several remain), so sizes and byte counts are those of the
 //!   file system a runtime would build.
+//!
+//! # When a layer is read twice
+//!
+//! Only when a visitor wants a hard-link name whose original is an earlier entry of the same layer
+//! and the original's bytes were not kept: no visitor wanted the original under any of its names
+//! (so its bytes streamed past unread), or it was wanted but is larger than 4 MiB, or later wanted
+//! files of the layer pushed it out of the 4 MiB kept per layer. Links to lower layers never cause
+//! it. The second read ([`LayerWalk::reread`], after the first has been verified) opens the blob
+//! again with [`BlobStore::reopen`]: a layout's or archive's file is read again; a registry's blob
+//! comes from the blob cache the first read filled, and is downloaded again only without a cache
+//! (`--no-cache`, or a cache that could not keep it), drawing no second progress line. It
+//! decompresses only up to the last entry it needs but reads and hashes the whole blob, since what
+//! a source serves a second time is verified like the first.
+//!
+//! Not reading twice would mean holding every file of a layer that a later link might name (memory
+//! without bound: the tar says nothing of links ahead), or the layer itself, in memory or on disk;
+//! the walk does neither.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Read;
@@ -54,9 +71,9 @@ enum Source {
     Dangling,
 }
 
-/// A hard link to whatever a lower layer holds at `target`, waiting for the walk to get there.
+/// A hard link to whatever a lower layer holds at its target path (the key it waits under in
+/// `Merger::waiting`), waiting for the walk to get there.
 struct Pending {
-    target: String,
     /// The link's layer: its target is the topmost entry below it.
     below: usize,
     /// Final names that share the target's bytes (they want its content as it streams past).
@@ -80,7 +97,8 @@ pub(super) struct Merger {
     /// The path each entry a link shares was written at.
     originals: HashMap<EntryId, String>,
     pending: Vec<Pending>,
-    /// Unanswered pending look-ups by target path.
+    /// Unanswered pending look-ups by target path. Each list is in the order the look-ups were
+    /// made, so their layers (`below`) never increase along it: the walk goes down.
     waiting: HashMap<String, Vec<usize>>,
     /// Strict ancestors of those targets: a non-directory written there cuts the targets off.
     waiting_dirs: HashSet<String>,
@@ -98,10 +116,11 @@ pub(super) struct LayerWalk<'a> {
     kept: Kept,
     /// Names that want the bytes of an earlier entry of this layer that were not kept, by ordinal.
     reread: BTreeMap<u64, Vec<(String, Node)>>,
-    /// Paths this layer deletes below itself (whiteouts, non-directories over pending targets' parents).
-    removed: Vec<String>,
-    /// Directories this layer makes opaque.
-    opaque_dirs: Vec<String>,
+    /// Paths this layer deletes below itself that are, or hold, a waiting target (whiteouts,
+    /// non-directories over pending targets' parents).
+    removed: HashSet<String>,
+    /// Directories this layer makes opaque that hold a waiting target.
+    opaque_dirs: HashSet<String>,
 }
 
 /// One entry being applied.
@@ -144,22 +163,6 @@ impl Kept {
             self.bytes.remove(&largest.1);
             self.total -= largest.0;
         }
-    }
-}
-
-/// `path` is strictly below directory `dir`.
-fn is_under(path: &str, dir: &str) -> bool {
-    dir == "/"
-        || (path.len() > dir.len() && path.starts_with(dir) && path[dir.len()..].starts_with('/'))
-}
-
-/// How a visitor sees a hard-linked name: a regular file with the shared bytes' size.
-fn as_file(node: &Node, size: u64) -> Node {
-    Node {
-        kind: Kind::File,
-        size,
-        link: None,
-        ..node.clone()
     }
 }
 
@@ -229,12 +232,13 @@ impl Merger {
     fn wait_for(&mut self, target: &str, layer: usize) -> usize {
         let id = self.pending.len();
         self.pending.push(Pending {
-            target: target.to_string(),
             below: layer,
             names: Vec::new(),
             resolved: None,
         });
-        self.waiting.entry(target.to_string()).or_default().push(id);
+        let ids = self.waiting.entry(target.to_string()).or_default();
+        debug_assert!(ids.last().is_none_or(|&l| self.pending[l].below >= layer));
+        ids.push(id);
         self.waiting_dirs
             .extend(ancestors(target).map(str::to_string));
         id
@@ -245,60 +249,61 @@ impl Merger {
         let Some(ids) = self.waiting.get_mut(path) else {
             return Vec::new();
         };
-        let (answered, open): (Vec<usize>, Vec<usize>) = ids
-            .iter()
-            .copied()
-            .partition(|&id| self.pending[id].below > layer);
-        if open.is_empty() {
+        // Those from above come first (see `waiting`): only they are touched, however many wait.
+        let above = ids.partition_point(|&id| self.pending[id].below > layer);
+        let answered: Vec<usize> = ids.drain(..above).collect();
+        if ids.is_empty() {
             self.waiting.remove(path);
-        } else {
-            *ids = open;
         }
         answered
     }
 
-    /// Follows answered look-ups to a file or to nothing.
-    fn settle(&self, mut source: Source) -> Source {
+    /// Follows answered look-ups (a link to a link to…) to where the chain ends: a file, nothing, or
+    /// the look-up still open at its end (`Pending`).
+    fn follow(&self, mut source: Source) -> Source {
         // Each step goes to a lower layer, so this ends; the bound only guards against a bug.
         for _ in 0..=self.pending.len() {
             match source {
                 Source::Pending(i) => match self.pending[i].resolved {
-                    Some(s) => source = s,
-                    None => return Source::Dangling,
+                    Some(next) => source = next,
+                    None => return source,
                 },
-                other => return other,
+                end => return end,
             }
         }
         Source::Dangling
     }
 
     /// Answers the look-ups the layer just walked cut off, and forgets the answered ones' paths.
+    ///
+    /// Each waiting target is looked up in the layer's sets with its ancestors (a whiteout deletes
+    /// a path and what is under it, an opaque directory only what is under it): work in the number
+    /// of waiting targets times their depth, whatever the number of whiteouts.
     fn end_layer(&mut self, walk: &LayerWalk<'_>) {
         if !walk.removed.is_empty() || !walk.opaque_dirs.is_empty() {
+            let (removed, opaque) = (&walk.removed, &walk.opaque_dirs);
+            // An opaque root hides everything below.
+            let root_opaque = opaque.contains("/");
+            let pending = &self.pending;
             let mut cut = Vec::new();
-            for (target, ids) in &self.waiting {
-                let gone = walk
-                    .removed
-                    .iter()
-                    .any(|r| target == r || is_under(target, r))
-                    || walk.opaque_dirs.iter().any(|d| is_under(target, d));
+            self.waiting.retain(|target, ids| {
+                let gone = root_opaque
+                    || removed.contains(target.as_str())
+                    || ancestors(target).any(|a| removed.contains(a) || opaque.contains(a));
                 if gone {
-                    cut.extend(
-                        ids.iter()
-                            .copied()
-                            .filter(|&id| self.pending[id].below > walk.index),
-                    );
+                    // Look-ups made in this very layer wait for the layers below it.
+                    ids.retain(|&id| {
+                        let above = pending[id].below > walk.index;
+                        if above {
+                            cut.push(id);
+                        }
+                        !above
+                    });
                 }
-            }
+                !ids.is_empty()
+            });
             for id in cut {
                 self.pending[id].resolved = Some(Source::Dangling);
-                let target = self.pending[id].target.clone();
-                if let Some(ids) = self.waiting.get_mut(&target) {
-                    ids.retain(|&x| x != id);
-                    if ids.is_empty() {
-                        self.waiting.remove(&target);
-                    }
-                }
             }
         }
         self.waiting_dirs = self
@@ -326,7 +331,8 @@ impl Merger {
                 // A later entry of the same layer replaced the link.
                 continue;
             }
-            match self.settle(*source) {
+            // Every look-up is answered by now: the chain ends at a file or at nothing.
+            match self.follow(*source) {
                 Source::File(id, size) => {
                     let group = groups.entry(id).or_default();
                     group.0 = size;
@@ -382,8 +388,8 @@ impl<'a> LayerWalk<'a> {
             hidden: HashMap::new(),
             kept: Kept::default(),
             reread: BTreeMap::new(),
-            removed: Vec::new(),
-            opaque_dirs: Vec::new(),
+            removed: HashSet::new(),
+            opaque_dirs: HashSet::new(),
         }
     }
 
@@ -424,8 +430,10 @@ impl<'a> LayerWalk<'a> {
                 let dir = parent(&path).to_string();
                 let e = merger.opaque.entry(dir.clone()).or_insert(self.index);
                 *e = (*e).max(self.index);
-                if !merger.waiting.is_empty() {
-                    self.opaque_dirs.push(dir);
+                // Only a directory over a waiting target matters (the root is over all).
+                if merger.waiting_dirs.contains(&dir) || (dir == "/" && !merger.waiting.is_empty())
+                {
+                    self.opaque_dirs.insert(dir);
                 }
                 continue;
             }
@@ -437,8 +445,9 @@ impl<'a> LayerWalk<'a> {
                 } else {
                     format!("{p}/{hidden_name}")
                 };
-                if !merger.waiting.is_empty() {
-                    self.removed.push(target.clone());
+                // Only a waiting target or a directory over one matters.
+                if merger.waiting.contains_key(&target) || merger.waiting_dirs.contains(&target) {
+                    self.removed.insert(target.clone());
                 }
                 let e = merger.whiteouts.entry(target).or_insert(self.index);
                 *e = (*e).max(self.index);
@@ -458,7 +467,25 @@ impl<'a> LayerWalk<'a> {
                 // PAX and GNU long-name headers are consumed by the tar reader; anything else is ignored.
                 _ => continue,
             };
-            let mut node = Node {
+            let link_name = || {
+                entry
+                    .link_name_bytes()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+            };
+            let link = match kind {
+                Kind::Symlink => link_name(),
+                Kind::Hardlink => {
+                    let raw = link_name().unwrap_or_default();
+                    let target = normalize(&raw).ok_or_else(|| {
+                        self.corrupt(format!(
+                            "hard link {path:?} points outside the image root ({raw:?})"
+                        ))
+                    })?;
+                    Some(target)
+                }
+                _ => None,
+            };
+            let node = Node {
                 kind,
                 mode: header.mode().unwrap_or(0) & 0o7777,
                 uid: header.uid().unwrap_or(0),
@@ -466,62 +493,27 @@ impl<'a> LayerWalk<'a> {
                 size: if kind == Kind::File { entry.size() } else { 0 },
                 mtime: header.mtime().unwrap_or(0),
                 layer: self.index,
-                link: None,
+                link,
             };
             if kind != Kind::Dir && merger.waiting_dirs.contains(&path) {
                 // A file or link where a lower layer had a directory holding a link's target.
-                self.removed.push(path.clone());
+                self.removed.insert(path.clone());
             }
             let hidden = merger.hidden(&path, self.index);
             // Links from higher layers to this path: resolved here even when the path itself is
             // shadowed or deleted from above, since they were made before that happened.
             let answered = merger.take_waiting(&path, self.index);
+            let met = Met {
+                path,
+                node,
+                ordinal,
+                hidden,
+                answered,
+            };
             match kind {
-                Kind::File => {
-                    let met = Met {
-                        path,
-                        node,
-                        ordinal,
-                        hidden,
-                        answered,
-                    };
-                    self.file(merger, visitors, met, &mut entry)?
-                }
-                Kind::Hardlink => {
-                    let raw = entry
-                        .link_name_bytes()
-                        .map(|b| String::from_utf8_lossy(&b).into_owned())
-                        .unwrap_or_default();
-                    let target = normalize(&raw).ok_or_else(|| {
-                        self.corrupt(format!(
-                            "hard link {path:?} points outside the image root ({raw:?})"
-                        ))
-                    })?;
-                    node.link = Some(target.clone());
-                    let met = Met {
-                        path,
-                        node,
-                        ordinal,
-                        hidden,
-                        answered,
-                    };
-                    self.link(merger, visitors, met, &target)?;
-                }
-                _ => {
-                    for id in answered {
-                        merger.pending[id].resolved = Some(Source::Dangling);
-                    }
-                    if kind == Kind::Symlink {
-                        node.link = entry
-                            .link_name_bytes()
-                            .map(|b| String::from_utf8_lossy(&b).into_owned());
-                    }
-                    if hidden {
-                        self.hidden.insert(path, Source::Dangling);
-                    } else {
-                        merger.put(&path, node, ordinal);
-                    }
-                }
+                Kind::File => self.file(merger, visitors, met, &mut entry)?,
+                Kind::Hardlink => self.link(merger, visitors, met)?,
+                _ => self.other(merger, met),
             }
         }
         merger.end_layer(self);
@@ -561,7 +553,7 @@ impl<'a> LayerWalk<'a> {
             p.resolved = Some(source);
             for name in std::mem::take(&mut p.names) {
                 if let Some(link) = merger.tree.node(&name).filter(|n| n.kind == Kind::Hardlink) {
-                    let offered = as_file(link, node.size);
+                    let offered = link.as_file(node.size);
                     names.push((name, offered));
                 }
             }
@@ -577,13 +569,26 @@ impl<'a> LayerWalk<'a> {
         Ok(())
     }
 
-    /// A hard link: sized and fed from a file earlier in this layer, or waiting for a lower one.
+    /// Anything but a regular file or a hard link: it shares no bytes, so links waiting for its path
+    /// find nothing.
+    fn other(&mut self, merger: &mut Merger, met: Met) {
+        for id in met.answered {
+            merger.pending[id].resolved = Some(Source::Dangling);
+        }
+        if met.hidden {
+            self.hidden.insert(met.path, Source::Dangling);
+        } else {
+            merger.put(&met.path, met.node, met.ordinal);
+        }
+    }
+
+    /// A hard link (its node's `link` is the normalised target): sized and fed from a file earlier
+    /// in this layer, or waiting for a lower one.
     fn link(
         &mut self,
         merger: &mut Merger,
         visitors: &mut [&mut dyn FileVisitor],
         met: Met,
-        target: &str,
     ) -> Result<()> {
         let Met {
             path,
@@ -592,6 +597,7 @@ impl<'a> LayerWalk<'a> {
             hidden,
             answered,
         } = met;
+        let target = node.link.as_deref().unwrap_or_default();
         let source = match merger.source_in_layer(target, self.index, &self.hidden) {
             Some(s) => s,
             None => Source::Pending(merger.wait_for(target, self.index)),
@@ -621,7 +627,7 @@ impl<'a> LayerWalk<'a> {
                     .into_iter()
                     .filter_map(|n| {
                         let link = merger.tree.node(&n).filter(|l| l.kind == Kind::Hardlink)?;
-                        let offered = as_file(link, size);
+                        let offered = link.as_file(size);
                         Some((n, offered))
                     })
                     .collect();
@@ -645,11 +651,10 @@ impl<'a> LayerWalk<'a> {
                 }
             }
             Source::Pending(pid) => {
-                let pid = match merger.settle_open(pid) {
-                    Some(p) => p,
-                    None => return Ok(()),
-                };
-                merger.pending[pid].names.extend(names);
+                // A link to a link that is itself waiting: these names wait at the chain's end.
+                if let Source::Pending(open) = merger.follow(Source::Pending(pid)) {
+                    merger.pending[open].names.extend(names);
+                }
             }
             Source::Dangling => {}
         }
@@ -657,7 +662,8 @@ impl<'a> LayerWalk<'a> {
     }
 
     /// Reads this layer again for the bytes of earlier files that wanted link names still need
-    /// (they went past before the link was met, and were not kept). Only then is a layer read twice.
+    /// (they went past before the link was met, and were not kept). Only then is a layer read twice
+    /// (see the module doc for what it costs).
     pub(super) fn reread(
         &mut self,
         store: &dyn BlobStore,
@@ -668,7 +674,7 @@ impl<'a> LayerWalk<'a> {
         }
         let desc = self.desc;
         let mut wanted = std::mem::take(&mut self.reread);
-        let mut blob = store.open(desc)?;
+        let mut blob = store.reopen(desc)?;
         {
             let (_, stream) =
                 blob::decompress(Box::new(&mut blob)).map_err(|e| map_layer_io(desc, e))?;
@@ -694,20 +700,6 @@ impl<'a> LayerWalk<'a> {
             )));
         }
         Ok(())
-    }
-}
-
-impl Merger {
-    /// The open look-up a pending source ends at (links to a link that is itself waiting).
-    fn settle_open(&self, mut pid: usize) -> Option<usize> {
-        for _ in 0..=self.pending.len() {
-            match self.pending[pid].resolved {
-                None => return Some(pid),
-                Some(Source::Pending(next)) => pid = next,
-                Some(_) => return None,
-            }
-        }
-        None
     }
 }
 

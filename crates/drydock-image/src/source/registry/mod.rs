@@ -220,13 +220,15 @@ impl RegistryStore {
     }
 }
 
-impl BlobStore for RegistryStore {
-    fn open(&self, desc: &Descriptor) -> Result<Box<dyn Read + Send + '_>> {
+impl RegistryStore {
+    /// A streamed blob from the cache, else downloaded (into the cache when there is one), with a
+    /// progress line when asked for one.
+    fn open_blob(&self, desc: &Descriptor, progress: bool) -> Result<Box<dyn Read + Send + '_>> {
         if let Some(r) = self.cache.as_ref().and_then(|c| c.open(desc)) {
             return Ok(r);
         }
         let mut download = self.download(desc)?;
-        if self.progress {
+        if progress {
             // Only streamed blobs (layers) report progress; manifests and configs are too small to matter.
             download = Box::new(Progress::new(download, desc.digest.short(), desc.size));
         }
@@ -234,6 +236,18 @@ impl BlobStore for RegistryStore {
             Some(cache) => cache.tee(desc, download),
             None => Box::new(VerifyingReader::for_descriptor(download, desc)),
         })
+    }
+}
+
+impl BlobStore for RegistryStore {
+    fn open(&self, desc: &Descriptor) -> Result<Box<dyn Read + Send + '_>> {
+        self.open_blob(desc, self.progress)
+    }
+
+    /// From the cache, which the first read filled; downloaded again only without one (`--no-cache`,
+    /// or a cache that could not keep the blob), and then without a second progress line.
+    fn reopen(&self, desc: &Descriptor) -> Result<Box<dyn Read + Send + '_>> {
+        self.open_blob(desc, false)
     }
 
     fn read_small(&self, desc: &Descriptor, limit: u64) -> Result<Vec<u8>> {
