@@ -385,8 +385,16 @@ const CHUNKS_IN_FLIGHT: usize = 8;
 /// What a decompressing thread sends to the reader.
 enum Msg {
     Start(blob::Compression),
-    Data(Vec<u8>),
+    /// A chunk buffer and how many of its bytes are filled.
+    Data(Vec<u8>, usize),
     Fail(Error),
+}
+
+/// The two ends of one layer's stream: chunks to the reader, and emptied chunk buffers back to the
+/// decompressing thread for reuse (a fresh 256 KiB buffer per chunk costs zeroing and page faults).
+struct LayerChannel {
+    chunks: std::sync::mpsc::Receiver<Msg>,
+    spares: std::sync::mpsc::Sender<Vec<u8>>,
 }
 
 /// Reads every layer of `layers` from `store`, top layer first, building the final view and offering
@@ -403,10 +411,11 @@ pub fn walk_layers(
     let mut stats = vec![LayerStats::default(); layers.len()];
     std::thread::scope(|scope| -> Result<()> {
         let spawn = |desc: &Descriptor| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Msg>(CHUNKS_IN_FLIGHT);
+            let (tx, chunks) = std::sync::mpsc::sync_channel::<Msg>(CHUNKS_IN_FLIGHT);
+            let (spares, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
             let desc = desc.clone();
-            scope.spawn(move || produce(store, &desc, &tx));
-            rx
+            scope.spawn(move || produce(store, &desc, &tx, &spare_rx));
+            LayerChannel { chunks, spares }
         };
         let order: Vec<usize> = (0..layers.len()).rev().collect();
         let mut pending = std::collections::VecDeque::new();
@@ -414,10 +423,11 @@ pub fn walk_layers(
             while pending.len() < PREFETCH_LAYERS && n + pending.len() < order.len() {
                 pending.push_back(spawn(&layers[order[n + pending.len()]]));
             }
-            let rx = pending
+            let channel = pending
                 .pop_front()
                 .expect("a receiver was queued for this layer");
-            stats[index] = walk_one_layer(store, rx, &layers[index], index, &mut merger, visitors)?;
+            stats[index] =
+                walk_one_layer(store, channel, &layers[index], index, &mut merger, visitors)?;
         }
         Ok(())
     })?;
@@ -433,7 +443,12 @@ pub fn walk_layers(
 
 /// Opens, verifies and decompresses one layer blob, sending the tar stream in chunks. Stops quietly
 /// when the reader has hung up (it failed elsewhere).
-fn produce(store: &dyn BlobStore, desc: &Descriptor, tx: &std::sync::mpsc::SyncSender<Msg>) {
+fn produce(
+    store: &dyn BlobStore,
+    desc: &Descriptor,
+    tx: &std::sync::mpsc::SyncSender<Msg>,
+    spares: &std::sync::mpsc::Receiver<Vec<u8>>,
+) {
     let mut blob = match store.open(desc) {
         Ok(b) => b,
         Err(e) => {
@@ -444,7 +459,7 @@ fn produce(store: &dyn BlobStore, desc: &Descriptor, tx: &std::sync::mpsc::SyncS
     // The decompressor borrows the verified blob, so that after a decompression error the rest of
     // the blob can still be read through the verifier: damage is then reported as the digest
     // mismatch it is, not as whatever gzip or tar tripped over first.
-    let failure = match decompress_into(&mut blob, tx) {
+    let failure = match decompress_into(&mut blob, tx, spares) {
         // Hung up: the reader failed elsewhere.
         Ok(false) => return,
         // The decompressor may stop at its end marker before the blob's end; the verifier must see
@@ -504,6 +519,7 @@ impl<R: Read> Read for Tracked<R> {
 fn decompress_into(
     blob: &mut Box<dyn Read + Send + '_>,
     tx: &std::sync::mpsc::SyncSender<Msg>,
+    spares: &std::sync::mpsc::Receiver<Vec<u8>>,
 ) -> Result<bool, Broken> {
     let failed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let tracked = Tracked {
@@ -526,7 +542,7 @@ fn decompress_into(
         return Ok(false);
     }
     loop {
-        let mut buf = vec![0u8; CHUNK];
+        let mut buf = spares.try_recv().unwrap_or_else(|_| vec![0u8; CHUNK]);
         let mut filled = 0;
         // Fill whole chunks so the reader side sees few, large messages.
         while filled < CHUNK {
@@ -540,8 +556,7 @@ fn decompress_into(
         if filled == 0 {
             return Ok(true);
         }
-        buf.truncate(filled);
-        if tx.send(Msg::Data(buf)).is_err() {
+        if tx.send(Msg::Data(buf, filled)).is_err() {
             return Ok(false);
         }
     }
@@ -549,18 +564,25 @@ fn decompress_into(
 
 /// The reading end of a layer's chunk channel.
 struct ChannelReader {
-    rx: std::sync::mpsc::Receiver<Msg>,
+    channel: LayerChannel,
     chunk: Vec<u8>,
+    /// Filled bytes of `chunk`.
+    len: usize,
     pos: usize,
     failure: Option<Error>,
 }
 
 impl Read for ChannelReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while self.pos == self.chunk.len() {
-            match self.rx.recv() {
-                Ok(Msg::Data(c)) => {
-                    self.chunk = c;
+        while self.pos == self.len {
+            match self.channel.chunks.recv() {
+                Ok(Msg::Data(c, len)) => {
+                    let used = std::mem::replace(&mut self.chunk, c);
+                    if !used.is_empty() {
+                        // The producer may be gone (it finished); the buffer is then just dropped.
+                        let _ = self.channel.spares.send(used);
+                    }
+                    self.len = len;
                     self.pos = 0;
                 }
                 Ok(Msg::Start(_)) => {}
@@ -572,7 +594,7 @@ impl Read for ChannelReader {
                 Err(_) => return Ok(0),
             }
         }
-        let n = buf.len().min(self.chunk.len() - self.pos);
+        let n = buf.len().min(self.len - self.pos);
         buf[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
         self.pos += n;
         Ok(n)
@@ -581,16 +603,16 @@ impl Read for ChannelReader {
 
 fn walk_one_layer(
     store: &dyn BlobStore,
-    rx: std::sync::mpsc::Receiver<Msg>,
+    channel: LayerChannel,
     desc: &Descriptor,
     index: usize,
     merger: &mut merge::Merger,
     visitors: &mut [&mut dyn FileVisitor],
 ) -> Result<LayerStats> {
-    let compression = match rx.recv() {
+    let compression = match channel.chunks.recv() {
         Ok(Msg::Start(kind)) => kind,
         Ok(Msg::Fail(e)) => return Err(e),
-        Ok(Msg::Data(_)) | Err(_) => {
+        Ok(Msg::Data(..)) | Err(_) => {
             return Err(Error::CorruptLayer {
                 layer: desc.digest.clone(),
                 reason: "layer stream ended before it began".into(),
@@ -598,8 +620,9 @@ fn walk_one_layer(
         }
     };
     let channel = ChannelReader {
-        rx,
+        channel,
         chunk: Vec::new(),
+        len: 0,
         pos: 0,
         failure: None,
     };

@@ -222,6 +222,48 @@ fn images_tampered_blobs_are_caught_and_named() {
     assert!(matches!(err, Error::NotFound(_)), "{err}");
 }
 
+/// The archive index seeks over members' contents rather than reading them, so damage inside a
+/// `docker save` layer is found by the walk's digest check, and an archive cut short fails to open.
+#[test]
+fn images_damaged_docker_archives_are_caught_and_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let original = std::fs::read(images::docker_archive("distroless")).unwrap();
+    let image = open(
+        &format!(
+            "docker-archive:{}",
+            images::docker_archive("distroless").display()
+        ),
+        &OpenOptions::default(),
+    )
+    .unwrap();
+    let layer = image.layers()[0].clone();
+
+    // skopeo writes the layer member first: flip bytes in the middle of its contents.
+    let mut flipped = original.clone();
+    for b in &mut flipped[original.len() / 3..original.len() / 3 + 8] {
+        *b ^= 0x55;
+    }
+    let path = tmp.path().join("flipped.tar");
+    std::fs::write(&path, &flipped).unwrap();
+    let image = open(
+        &format!("docker-archive:{}", path.display()),
+        &OpenOptions::default(),
+    )
+    .expect("the archive's small members are intact");
+    let err = image.walk(&mut []).unwrap_err();
+    assert!(matches!(err, Error::DigestMismatch { .. }), "{err}");
+    assert!(err.to_string().contains(layer.digest.hex()), "{err}");
+
+    let path = tmp.path().join("cut.tar");
+    std::fs::write(&path, &original[..original.len() / 2]).unwrap();
+    let err = open(
+        &format!("docker-archive:{}", path.display()),
+        &OpenOptions::default(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("cut.tar"), "{err}");
+}
+
 #[test]
 fn images_multi_platform_index() {
     let spec = format!("oci:{}", images::layout(images::MULTI).display());

@@ -113,7 +113,9 @@ impl TarFiles {
         let mut archive = tar::Archive::new(BufReader::new(file));
         let mut members = HashMap::new();
         let mut links: Vec<(String, String)> = Vec::new();
-        for entry in archive.entries().map_err(bad)? {
+        // Seeking past members' contents: an index of a large `docker save` archive reads its
+        // headers, not its layers.
+        for entry in archive.entries_with_seek().map_err(bad)? {
             let entry = entry.map_err(bad)?;
             let name = String::from_utf8_lossy(&entry.path_bytes())
                 .trim_start_matches("./")
