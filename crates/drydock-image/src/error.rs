@@ -86,3 +86,38 @@ impl Error {
 
 /// Shorthand for results in this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The message of an error from the tar parser, without the raw header bytes some of them quote
+/// (`numeric field did not have utf-8 text: <bytes> when getting cksum for <bytes>`): a hostile or
+/// random file would otherwise put its garbage into the one-line error.
+pub(crate) fn tar_reason(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    if text.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
+        return text;
+    }
+    let head = text.split(": ").next().unwrap_or_default();
+    if head.chars().all(|c| c.is_ascii_graphic() || c == ' ') && !head.is_empty() {
+        format!("{head} (bytes that are not text)")
+    } else {
+        "bytes that are not a tar header".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tar_reasons_leave_raw_header_bytes_out() {
+        let quoted = std::io::Error::other(
+            "numeric field did not have utf-8 text: \u{6d1}\u{fffd}\u{1} when getting cksum for x",
+        );
+        assert_eq!(
+            super::tar_reason(&quoted),
+            "numeric field did not have utf-8 text (bytes that are not text)"
+        );
+        let plain = std::io::Error::other("archive header checksum mismatch");
+        assert_eq!(
+            super::tar_reason(&plain),
+            "archive header checksum mismatch"
+        );
+    }
+}

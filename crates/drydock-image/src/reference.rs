@@ -149,10 +149,40 @@ fn valid_tag(t: &str) -> bool {
             .all(|&x| x.is_ascii_alphanumeric() || x == b'_' || x == b'.' || x == b'-')
 }
 
+/// Docker's grammar for the registry part: a domain name of dot-separated components (letters,
+/// digits, inner hyphens) or a bracketed IPv6 address, then an optional `:port`.
 fn valid_registry(r: &str) -> bool {
-    !r.is_empty()
-        && r.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b".-:[]_".contains(&b))
+    let (host, port) = if let Some(rest) = r.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((v6, port))
+                if !v6.is_empty()
+                    && v6
+                        .bytes()
+                        .all(|b| b.is_ascii_hexdigit() || b":.".contains(&b)) =>
+            {
+                (None, port)
+            }
+            _ => return false,
+        }
+    } else {
+        match r.split_once(':') {
+            Some((host, _)) => (Some(host), &r[host.len()..]),
+            None => (Some(r), ""),
+        }
+    };
+    let port_ok = port.is_empty()
+        || port
+            .strip_prefix(':')
+            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let host_ok = host.is_none_or(|h| {
+        h.split('.').all(|c| {
+            !c.is_empty()
+                && !c.starts_with('-')
+                && !c.ends_with('-')
+                && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+    });
+    port_ok && host_ok
 }
 
 impl FromStr for Reference {
@@ -290,6 +320,21 @@ mod tests {
     }
 
     #[test]
+    fn registry_hosts() {
+        for good in [
+            "reg.io/img",
+            "127.0.0.1:5000/img",
+            "[::1]:5000/img",
+            "[fe80::1]/img",
+            "localhost/img",
+            "localhost:5000/a/b:1",
+            "my-reg.example.com:443/team/app",
+        ] {
+            assert!(good.parse::<Reference>().is_ok(), "{good} should parse");
+        }
+    }
+
+    #[test]
     fn rejects() {
         for bad in [
             "",
@@ -301,6 +346,14 @@ mod tests {
             "-a",
             "a:b:c",
             "registry.io/",
+            "./img",
+            "../img",
+            "a..b/img",
+            "-reg.io/img",
+            "reg.io:/img",
+            "reg.io:5x/img",
+            "[zz]:5000/img",
+            "reg_io.local/img",
         ] {
             assert!(
                 bad.parse::<Reference>().is_err(),

@@ -107,7 +107,10 @@ impl TarFiles {
         let bad = |e: std::io::Error| {
             Error::malformed(
                 path.display().to_string(),
-                format!("not a readable tar archive: {e}"),
+                format!(
+                    "not a readable tar archive: {}",
+                    crate::error::tar_reason(&e)
+                ),
             )
         };
         let mut archive = tar::Archive::new(BufReader::new(file));

@@ -61,6 +61,15 @@ fn split_archive_name(s: &str) -> (PathBuf, Option<String>) {
     }
 }
 
+/// Whether a string that is not an existing file was meant as one.
+fn looks_like_path(s: &str) -> bool {
+    s.starts_with('/')
+        || s.starts_with("./")
+        || s.starts_with("../")
+        || s.starts_with('~')
+        || s.ends_with(".tar")
+}
+
 impl SourceSpec {
     /// Parses a source string as the CLI takes it.
     pub fn parse(spec: &str) -> Result<SourceSpec> {
@@ -97,7 +106,14 @@ impl SourceSpec {
         if path.is_file() {
             return archive::sniff(path);
         }
-        Ok(SourceSpec::Registry(spec.parse()?))
+        match spec.parse() {
+            Ok(reference) => Ok(SourceSpec::Registry(reference)),
+            // `/data/img.tar` or `./img` that is not there: say so, not that it is a bad reference.
+            Err(_) if looks_like_path(spec) => Err(Error::NotFound(format!(
+                "{spec} (no such file or directory, and not an image reference)"
+            ))),
+            Err(e) => Err(e.into()),
+        }
     }
 }
 
@@ -167,5 +183,15 @@ mod tests {
         ));
         assert!(SourceSpec::parse("docker-daemon:alpine").is_err());
         assert!(SourceSpec::parse("Not A Ref").is_err());
+        // A path that is not there is reported as missing, not as a bad reference.
+        for missing in ["/nonexistent/img", "./Img", "../x/Y.tar"] {
+            let err = SourceSpec::parse(missing).unwrap_err();
+            assert!(matches!(err, Error::NotFound(_)), "{missing}: {err}");
+            assert!(err.to_string().contains("no such file"), "{err}");
+        }
+        assert!(matches!(
+            SourceSpec::parse("Not A Ref").unwrap_err(),
+            Error::Reference(_)
+        ));
     }
 }

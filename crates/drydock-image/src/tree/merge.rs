@@ -784,7 +784,7 @@ pub(super) fn map_layer_io(desc: &Descriptor, e: std::io::Error) -> Error {
     match Error::io(format!("layer {}", desc.digest), e) {
         Error::Io { source, .. } => Error::CorruptLayer {
             layer: desc.digest.clone(),
-            reason: source.to_string(),
+            reason: crate::error::tar_reason(&source),
         },
         other => other,
     }
