@@ -71,23 +71,136 @@ impl From<IntegrityError> for Error {
 }
 
 /// Wraps a reader, hashing and counting; at end of stream it fails unless both match.
+///
+/// A blob of at least [`BACKGROUND_HASH_MIN`] bytes (a layer) is hashed on a thread of its own, fed
+/// copies of what is read: SHA-256 costs more than reading, inflating or parsing a layer whose
+/// contents compress poorly, and it then runs beside them instead of before them.
 pub struct VerifyingReader<R> {
     inner: R,
     expected: Digest,
     expected_size: Option<u64>,
-    hasher: Option<Hasher>,
+    hasher: Option<HashState>,
     read: u64,
+}
+
+/// Blobs at least this large are hashed on a background thread.
+pub const BACKGROUND_HASH_MIN: u64 = 4 << 20;
+/// Bytes per message to a background hasher.
+const HASH_CHUNK: usize = 256 << 10;
+/// Messages in flight to a background hasher (bounds its memory to `HASH_CHUNK * HASH_CHUNKS`).
+const HASH_CHUNKS: usize = 8;
+
+/// Where the hashing happens.
+enum HashState {
+    Inline(Hasher),
+    Background(BackgroundHasher),
+}
+
+impl HashState {
+    fn update(&mut self, bytes: &[u8]) {
+        match self {
+            HashState::Inline(h) => h.update(bytes),
+            HashState::Background(b) => b.update(bytes),
+        }
+    }
+
+    /// The digest of everything passed to `update`.
+    fn finish(self) -> io::Result<Digest> {
+        match self {
+            HashState::Inline(h) => Ok(h.finish()),
+            HashState::Background(b) => b.finish(),
+        }
+    }
+}
+
+/// A hashing thread fed chunks over a bounded channel; emptied chunks come back for reuse.
+struct BackgroundHasher {
+    pending: Vec<u8>,
+    chunks: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    spares: std::sync::mpsc::Receiver<Vec<u8>>,
+    thread: Option<std::thread::JoinHandle<Digest>>,
+}
+
+impl BackgroundHasher {
+    /// Starts the thread; `None` when one cannot be started (the caller then hashes inline).
+    fn start(hasher: Hasher) -> Option<BackgroundHasher> {
+        let (chunks, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(HASH_CHUNKS);
+        let (spare_tx, spares) = std::sync::mpsc::channel::<Vec<u8>>();
+        let thread = std::thread::Builder::new()
+            .name("drydock-hash".into())
+            .spawn(move || {
+                let mut hasher = hasher;
+                for mut chunk in rx {
+                    hasher.update(&chunk);
+                    chunk.clear();
+                    // The reader may be gone (it stopped early); the chunk is then dropped.
+                    let _ = spare_tx.send(chunk);
+                }
+                hasher.finish()
+            })
+            .ok()?;
+        Some(BackgroundHasher {
+            pending: Vec::with_capacity(HASH_CHUNK),
+            chunks: Some(chunks),
+            spares,
+            thread: Some(thread),
+        })
+    }
+
+    fn update(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            let room = HASH_CHUNK - self.pending.len();
+            let (now, later) = bytes.split_at(room.min(bytes.len()));
+            self.pending.extend_from_slice(now);
+            bytes = later;
+            if self.pending.len() == HASH_CHUNK {
+                self.flush();
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let next = self
+            .spares
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(HASH_CHUNK));
+        let full = std::mem::replace(&mut self.pending, next);
+        if let Some(chunks) = &self.chunks {
+            // A send fails only if the thread is gone, which `finish` reports.
+            let _ = chunks.send(full);
+        }
+    }
+
+    fn finish(mut self) -> io::Result<Digest> {
+        self.flush();
+        drop(self.chunks.take());
+        self.thread
+            .take()
+            .and_then(|t| t.join().ok())
+            .ok_or_else(|| io::Error::other("the hashing thread failed"))
+    }
 }
 
 impl<R: Read> VerifyingReader<R> {
     /// Verifies against a digest and, when known, a size.
     pub fn new(inner: R, expected: Digest, expected_size: Option<u64>) -> Self {
-        let hasher = Some(expected.hasher());
+        let inline = expected.hasher();
+        let hasher = if expected_size.is_some_and(|s| s >= BACKGROUND_HASH_MIN) {
+            match BackgroundHasher::start(expected.hasher()) {
+                Some(b) => HashState::Background(b),
+                None => HashState::Inline(inline),
+            }
+        } else {
+            HashState::Inline(inline)
+        };
         VerifyingReader {
             inner,
             expected,
             expected_size,
-            hasher,
+            hasher: Some(hasher),
             read: 0,
         }
     }
@@ -130,7 +243,7 @@ impl<R: Read> Read for VerifyingReader<R> {
                         actual: self.read,
                     }));
                 }
-                let actual = h.finish();
+                let actual = h.finish()?;
                 if actual != self.expected {
                     return Err(io::Error::other(IntegrityError::Digest {
                         blob: self.expected.clone(),
@@ -201,6 +314,43 @@ mod tests {
         assert!(matches!(e, Error::SizeMismatch { .. }), "{e}");
         let mut long = VerifyingReader::new(&b"payload and more"[..], good, Some(7));
         assert!(drain(&mut long).is_err());
+    }
+
+    #[test]
+    fn large_blobs_are_hashed_in_the_background_with_the_same_verdicts() {
+        let size = BACKGROUND_HASH_MIN as usize + 12345;
+        let data: Vec<u8> = (0..size).map(|i| (i * 7 + i / 251) as u8).collect();
+        let good = Digest::sha256_of(&data);
+        // Odd read sizes, so chunks are split and joined on the way to the hashing thread.
+        let read_all = |r: &mut dyn Read| -> io::Result<u64> {
+            let mut buf = vec![0u8; 70_001];
+            let mut total = 0;
+            loop {
+                match r.read(&mut buf)? {
+                    0 => return Ok(total),
+                    n => total += n as u64,
+                }
+            }
+        };
+        let mut ok = VerifyingReader::new(&data[..], good.clone(), Some(size as u64));
+        assert!(matches!(ok.hasher, Some(HashState::Background(_))));
+        assert_eq!(read_all(&mut ok).unwrap(), size as u64);
+
+        let mut tampered = data.clone();
+        tampered[size - 3] ^= 1;
+        let mut bad = VerifyingReader::new(&tampered[..], good.clone(), Some(size as u64));
+        let e = Error::io("x", read_all(&mut bad).unwrap_err());
+        assert!(matches!(e, Error::DigestMismatch { .. }), "{e}");
+
+        let mut short = VerifyingReader::new(&data[..size - 1], good.clone(), Some(size as u64));
+        let e = Error::io("x", read_all(&mut short).unwrap_err());
+        assert!(matches!(e, Error::SizeMismatch { .. }), "{e}");
+
+        // A reader dropped half way stops its thread rather than hanging or failing.
+        let mut early = VerifyingReader::new(&data[..], good, Some(size as u64));
+        let mut half = vec![0u8; size / 2];
+        early.read_exact(&mut half).unwrap();
+        drop(early);
     }
 
     #[test]
