@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::fs;
+use std::io::Read;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::Path;
 
@@ -91,20 +92,23 @@ pub fn walk_dir(root: &Path, visitors: &mut [&mut dyn FileVisitor]) -> Result<Fi
             }
             if node.is_regular() {
                 // Visitors see every name of a file as a regular file, as in an image walk.
+                // Each wanting visitor streams the file from its own handle: nothing is held
+                // whole, however large (a directory's files, unlike a layer's, can be read again).
                 let offered = node.as_file(node.size);
-                let wanting = visitors.iter().any(|v| v.wants(&path, &offered));
-                if wanting {
-                    let bytes = match fs::read(entry.path()) {
-                        Ok(b) => b,
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                for v in visitors.iter_mut() {
+                    if !v.wants(&path, &offered) {
+                        continue;
+                    }
+                    let file = match fs::File::open(entry.path()) {
+                        Ok(f) => f,
+                        // Gone since it was listed (a live system): as if never there.
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => break,
                         Err(e) => return Err(Error::io(entry.path().display().to_string(), e)),
                     };
-                    for v in visitors.iter_mut() {
-                        if v.wants(&path, &offered) {
-                            v.visit(&path, &offered, &mut bytes.as_slice())
-                                .map_err(|e| Error::io(path.clone(), e))?;
-                        }
-                    }
+                    let mut content =
+                        std::io::BufReader::with_capacity(64 << 10, file.take(node.size));
+                    v.visit(&path, &offered, &mut content)
+                        .map_err(|e| Error::io(path.clone(), e))?;
                 }
             }
             if kind == Kind::Dir && meta.dev() == device {
