@@ -5,14 +5,47 @@
 use std::path::Path;
 use std::process::Command;
 
+use drydock_catalog::lang::java::Scan;
 use drydock_catalog::{Catalog, PackageType, lang};
 
 mod common;
 
 use common::scratch;
 
+/// Catalogs the files, first checking that each archive gives the same packages, and problems at
+/// the same places, read whole (by its central directory) and read front to back (as archives
+/// over 16 MiB are).
 fn catalog(files: &[(&str, Vec<u8>)]) -> Catalog {
+    for (path, bytes) in files {
+        assert_stream_parity(path, bytes);
+    }
     common::catalog_files(lang::catalogers(), files, 0o644, 2)
+}
+
+fn assert_stream_parity(path: &str, bytes: &[u8]) {
+    let seen = |s: &Scan| {
+        let mut packages: Vec<String> = s
+            .packages
+            .iter()
+            .map(|p| format!("{} {:?}", p.purl, p.metadata))
+            .collect();
+        packages.sort();
+        let mut at: Vec<String> = s.problems.iter().map(|(at, _)| at.clone()).collect();
+        at.sort();
+        (packages, at)
+    };
+    let file = path.rsplit('/').next().unwrap();
+    let mut whole = Scan::default();
+    whole.archive(bytes.to_vec(), path, file, 0);
+    let mut streamed = Scan::default();
+    streamed.archive_stream(&mut &bytes[..], path, file, 0);
+    assert_eq!(
+        seen(&whole),
+        seen(&streamed),
+        "{path}: whole {:?}, streamed {:?}",
+        whole.problems,
+        streamed.problems
+    );
 }
 
 fn has_jar() -> bool {
@@ -307,6 +340,53 @@ fn shaded_dependency_and_the_jar_itself() {
             "pkg:maven/cglib/cglib@3.2.12",
             "pkg:maven/com.google.guice/guice@4.2.3",
             "pkg:maven/org.apache.maven/maven-core@3.8.7",
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+/// An archive over 16 MiB is read front to back: with a launch script before it (an executable
+/// Spring Boot jar), a large entry, nested archives and its own pom.properties, it gives the same
+/// packages as a small one, without holding it whole.
+#[test]
+fn large_executable_jar_is_streamed() {
+    let work = scratch("java-large");
+    let (lib, commons) = base_jars(&work);
+    let (pom_name, pom_text) = pom("com.acme", "big", "7.1.0");
+    // Bytes that do not compress, so the archive is large.
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let noise: Vec<u8> = (0..20 << 20)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    let jar = make_jar(
+        &work,
+        &work.join("big.jar"),
+        &[
+            (pom_name.as_str(), pom_text),
+            ("BOOT-INF/lib/lib-1.4.2.jar", lib),
+            ("BOOT-INF/classes/blob.bin", noise),
+            ("BOOT-INF/lib/commons-foo-1.2.3.jar", commons),
+        ],
+        None,
+    );
+    let mut executable = b"#!/bin/bash\n# launch script\nexec java -jar \"$0\" \"$@\"\n".to_vec();
+    executable.extend_from_slice(&jar);
+    assert!(executable.len() > 16 << 20, "{} bytes", executable.len());
+    let c = catalog(&[("/app/big.jar", executable)]);
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    let mut got = purls(&c);
+    got.sort_unstable();
+    assert_eq!(
+        got,
+        [
+            "pkg:maven/com.acme/big@7.1.0",
+            "pkg:maven/org.example.commons/commons-foo@1.2.3",
+            "pkg:maven/org.example/lib@1.4.2"
         ]
     );
     let _ = std::fs::remove_dir_all(&work);

@@ -14,9 +14,10 @@ use super::{file_name, warning};
 use crate::{Cataloger, Context, Package, PackageType, Warning};
 
 const NAME: &str = "java";
-/// Archives are read whole (zip needs random access): larger ones are not read.
-const MAX_ARCHIVE: u64 = 256 << 20;
-/// Largest nested archive read.
+/// Archives up to this size are read whole and opened by their central directory; larger ones
+/// are read front to back through their local headers (`zipstream`), so memory stays bounded.
+const MAX_BUFFERED: u64 = 16 << 20;
+/// Largest nested archive read whole; a larger one inside a streamed archive is streamed too.
 const MAX_NESTED: u64 = 64 << 20;
 /// Bytes decompressed for nested archives of one top-level archive, all depths together.
 const NESTED_BUDGET: u64 = 512 << 20;
@@ -43,21 +44,18 @@ impl drydock_image::FileVisitor for JavaCataloger {
     }
 
     fn visit(&mut self, path: &str, node: &Node, content: &mut dyn Read) -> std::io::Result<()> {
-        if node.size > MAX_ARCHIVE {
-            self.warnings.push(warning(
-                NAME,
-                path,
-                format!("archive larger than {} MiB, not read", MAX_ARCHIVE >> 20),
-            ));
-            return Ok(());
-        }
-        let Some(bytes) = super::read_capped(content, MAX_ARCHIVE)? else {
-            self.warnings
-                .push(warning(NAME, path, "archive longer than its size says"));
-            return Ok(());
-        };
         let mut scan = Scan::default();
-        scan.archive(bytes, path, file_name(path), 0);
+        if node.size > MAX_BUFFERED {
+            let mut stream = std::io::BufReader::with_capacity(64 << 10, content);
+            scan.archive_stream(&mut stream, path, file_name(path), 0);
+        } else {
+            let Some(bytes) = super::read_capped(content, MAX_BUFFERED)? else {
+                self.warnings
+                    .push(warning(NAME, path, "archive longer than its size says"));
+                return Ok(());
+            };
+            scan.archive(bytes, path, file_name(path), 0);
+        }
         for mut p in scan.packages {
             p.locations.push(path.to_string());
             p.layer = Some(node.layer);
@@ -125,23 +123,68 @@ impl Scan {
             let Some(text) = self.small_entry(&mut zip, i, display, name) else {
                 continue;
             };
-            let props = parse_properties(&text);
-            let get = |k: &str| props.get(k).map(String::as_str).unwrap_or("");
-            let (g, a, v) = (get("groupId"), get("artifactId"), get("version"));
-            if a.is_empty() || v.is_empty() {
-                continue;
-            }
-            poms.push((a.to_string(), v.to_string()));
-            self.push(g, a, v, display, "pom.properties");
+            poms.extend(self.pom(&text, display));
         }
-        // The archive's own identity, from its manifest or file name. Shaded archives carry the
-        // pom.properties of what they bundle: when none of those is the archive itself (same
-        // artifact or version), the archive is a package of its own too.
         let manifest = names
             .iter()
-            .position(|n| n.eq_ignore_ascii_case("META-INF/MANIFEST.MF"))
+            .position(|n| is_manifest(n))
             .and_then(|i| self.small_entry(&mut zip, i, display, "META-INF/MANIFEST.MF"));
-        let main = manifest.as_deref().map(parse_manifest).unwrap_or_default();
+        self.identify(&poms, manifest.as_deref(), display, file);
+        if depth >= MAX_DEPTH {
+            if names.iter().any(|n| is_archive(n)) {
+                self.deeper_than_the_cap(display);
+            }
+            return;
+        }
+        for (i, name) in names.iter().enumerate() {
+            if !is_archive(name) || name.ends_with('/') {
+                continue;
+            }
+            let inner_display = format!("{display}!/{name}");
+            let mut entry = match zip.by_index(i) {
+                Ok(e) => e,
+                Err(e) => {
+                    self.problems
+                        .push((inner_display, format!("cannot open: {e}")));
+                    continue;
+                }
+            };
+            let left = NESTED_BUDGET.saturating_sub(self.nested_bytes);
+            let cap = MAX_NESTED.min(left);
+            let mut buf = Vec::new();
+            match (&mut entry).take(cap + 1).read_to_end(&mut buf) {
+                Ok(_) if buf.len() as u64 > cap => {
+                    self.nested_bytes += buf.len() as u64;
+                    self.problems.push((
+                        inner_display,
+                        "nested archive larger than the bytes allowed for it, not read".to_string(),
+                    ));
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    self.problems
+                        .push((inner_display, format!("cannot decompress: {e}")));
+                    continue;
+                }
+            }
+            drop(entry);
+            self.nested_bytes += buf.len() as u64;
+            self.archive(buf, &inner_display, file_name(name), depth + 1);
+        }
+    }
+
+    /// The archive's own identity, from its manifest or file name. Shaded archives carry the
+    /// pom.properties of what they bundle (`poms`: artifact, version): when none of those is the
+    /// archive itself (same artifact or version), the archive is a package of its own too.
+    fn identify(
+        &mut self,
+        poms: &[(String, String)],
+        manifest: Option<&str>,
+        display: &str,
+        file: &str,
+    ) {
+        let main = manifest.map(parse_manifest).unwrap_or_default();
         let get = |k: &str| main.get(k).map(String::as_str).unwrap_or("");
         let (file_artifact, file_version) = split_file_name(file);
         let symbolic = get("Bundle-SymbolicName")
@@ -186,51 +229,116 @@ impl Scan {
             };
             self.push(&group, &artifact, &version, display, from);
         }
-        if depth >= MAX_DEPTH {
-            if names.iter().any(|n| is_archive(n)) {
-                self.problems.push((
-                    display.to_string(),
-                    format!("archives nested deeper than {MAX_DEPTH} not read"),
-                ));
+    }
+
+    fn deeper_than_the_cap(&mut self, display: &str) {
+        self.problems.push((
+            display.to_string(),
+            format!("archives nested deeper than {MAX_DEPTH} not read"),
+        ));
+    }
+
+    /// A `pom.properties`: its package, and its (artifact, version) for [`Scan::identify`].
+    fn pom(&mut self, text: &str, display: &str) -> Option<(String, String)> {
+        let props = parse_properties(text);
+        let get = |k: &str| props.get(k).map(String::as_str).unwrap_or("");
+        let (g, a, v) = (get("groupId"), get("artifactId"), get("version"));
+        if a.is_empty() || v.is_empty() {
+            return None;
+        }
+        self.push(g, a, v, display, "pom.properties");
+        Some((a.to_string(), v.to_string()))
+    }
+
+    /// Reads one archive front to back (see `zipstream`), for archives too large to hold: the same
+    /// packages as [`Scan::archive`], memory bounded by the small entries it keeps.
+    pub fn archive_stream(
+        &mut self,
+        r: &mut dyn std::io::BufRead,
+        display: &str,
+        file: &str,
+        depth: usize,
+    ) {
+        let mut poms = Vec::new();
+        let mut manifest: Option<String> = None;
+        let mut deeper = false;
+        let mut problems = Vec::new();
+        let walked = super::zipstream::for_each_entry(r, MAX_ENTRIES, |entry, content| {
+            let name = entry.name.as_str();
+            let inner_display = format!("{display}!/{name}");
+            if is_pom_properties(name) || (manifest.is_none() && is_manifest(name)) {
+                let Some(bytes) = super::read_capped(content, MAX_SMALL_ENTRY)? else {
+                    problems.push((inner_display, "too large, not read".to_string()));
+                    return Ok(());
+                };
+                let text = String::from_utf8_lossy(&bytes);
+                if is_manifest(name) {
+                    manifest = Some(text.into_owned());
+                } else if let Some(pom) = self.pom(&text, display) {
+                    poms.push(pom);
+                }
+            } else if is_archive(name) && !name.ends_with('/') {
+                if depth >= MAX_DEPTH {
+                    deeper = true;
+                } else {
+                    self.nested_stream(entry, content, &inner_display, depth + 1);
+                }
+            }
+            Ok(())
+        });
+        self.problems.extend(problems);
+        if let Err(e) = walked {
+            self.problems.push((display.to_string(), e));
+        }
+        self.identify(&poms, manifest.as_deref(), display, file);
+        if deeper {
+            self.deeper_than_the_cap(display);
+        }
+    }
+
+    /// An archive met inside a streamed one: read whole when small enough, else streamed in turn;
+    /// either way its decompressed bytes count against [`NESTED_BUDGET`].
+    fn nested_stream(
+        &mut self,
+        entry: &super::zipstream::Entry,
+        content: &mut dyn Read,
+        display: &str,
+        depth: usize,
+    ) {
+        let left = NESTED_BUDGET.saturating_sub(self.nested_bytes);
+        let file = file_name(&entry.name);
+        if entry.size.is_some_and(|n| n <= MAX_NESTED.min(left)) {
+            let mut buf = Vec::new();
+            match content.take(MAX_NESTED.min(left) + 1).read_to_end(&mut buf) {
+                Ok(_) if buf.len() as u64 <= MAX_NESTED.min(left) => {
+                    self.nested_bytes += buf.len() as u64;
+                    self.archive(buf, display, file, depth);
+                }
+                Ok(n) => {
+                    self.nested_bytes += n as u64;
+                    self.over_budget(display);
+                }
+                Err(e) => self
+                    .problems
+                    .push((display.to_string(), format!("cannot decompress: {e}"))),
             }
             return;
         }
-        for (i, name) in names.iter().enumerate() {
-            if !is_archive(name) || name.ends_with('/') {
-                continue;
-            }
-            let inner_display = format!("{display}!/{name}");
-            let mut entry = match zip.by_index(i) {
-                Ok(e) => e,
-                Err(e) => {
-                    self.problems
-                        .push((inner_display, format!("cannot open: {e}")));
-                    continue;
-                }
-            };
-            let left = NESTED_BUDGET.saturating_sub(self.nested_bytes);
-            let cap = MAX_NESTED.min(left);
-            let mut buf = Vec::new();
-            match (&mut entry).take(cap + 1).read_to_end(&mut buf) {
-                Ok(_) if buf.len() as u64 > cap => {
-                    self.nested_bytes += buf.len() as u64;
-                    self.problems.push((
-                        inner_display,
-                        "nested archive larger than the bytes allowed for it, not read".to_string(),
-                    ));
-                    continue;
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    self.problems
-                        .push((inner_display, format!("cannot decompress: {e}")));
-                    continue;
-                }
-            }
-            drop(entry);
-            self.nested_bytes += buf.len() as u64;
-            self.archive(buf, &inner_display, file_name(name), depth + 1);
+        let mut counted = super::zipstream::Counted::new(content.take(left + 1));
+        let mut stream = std::io::BufReader::with_capacity(64 << 10, &mut counted);
+        self.archive_stream(&mut stream, display, file, depth);
+        drop(stream);
+        self.nested_bytes += counted.count();
+        if counted.count() > left {
+            self.over_budget(display);
         }
+    }
+
+    fn over_budget(&mut self, display: &str) {
+        self.problems.push((
+            display.to_string(),
+            "nested archive larger than the bytes allowed for it, not read".to_string(),
+        ));
     }
 
     fn small_entry<R: Read + std::io::Seek>(
@@ -286,6 +394,10 @@ impl Scan {
         p.metadata = md;
         self.packages.push(p);
     }
+}
+
+fn is_manifest(name: &str) -> bool {
+    name.eq_ignore_ascii_case("META-INF/MANIFEST.MF")
 }
 
 fn is_pom_properties(name: &str) -> bool {
@@ -414,30 +526,44 @@ mod visit_tests {
     use drydock_image::FileVisitor;
 
     #[test]
-    fn declared_size_over_the_cap_is_warned_without_reading() {
+    fn archives_over_the_buffered_size_are_streamed_not_refused() {
+        use std::io::Write;
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        w.start_file(
+            "META-INF/maven/org.example/big/pom.properties",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        w.write_all(b"groupId=org.example\nartifactId=big\nversion=2.0\n")
+            .unwrap();
+        let bytes = w.finish().unwrap().into_inner();
         let mut c = JavaCataloger::default();
         let node = Node {
             kind: Kind::File,
             mode: 0o644,
             uid: 0,
             gid: 0,
-            size: MAX_ARCHIVE + 1,
+            size: MAX_BUFFERED + 1,
             mtime: 0,
             layer: 0,
             link: None,
         };
         assert!(c.wants("/app/big.JAR", &node));
-        // A reader that fails if read: the cataloger must not touch the content.
-        struct Untouchable;
-        impl Read for Untouchable {
-            fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
-                panic!("content read")
+        // A reader that hands out a few bytes at a time: nothing is read whole.
+        struct Trickle<'a>(&'a [u8]);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = buf.len().min(self.0.len()).min(7);
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
             }
         }
-        c.visit("/app/big.JAR", &node, &mut Untouchable).unwrap();
+        c.visit("/app/big.JAR", &node, &mut Trickle(&bytes))
+            .unwrap();
         let (p, w) = Box::new(c).finish(&Context::default());
-        assert!(p.is_empty());
-        assert_eq!(w.len(), 1);
-        assert!(w[0].message.contains("larger than"), "{w:?}");
+        assert!(w.is_empty(), "{w:?}");
+        let purls: Vec<&str> = p.iter().map(|p| p.purl.as_str()).collect();
+        assert_eq!(purls, ["pkg:maven/org.example/big@2.0"]);
     }
 }

@@ -10,6 +10,7 @@ pub mod java;
 pub mod node;
 pub mod python;
 pub mod rust;
+mod zipstream;
 
 use std::io::Read;
 
