@@ -17,7 +17,8 @@ const NAME: &str = "java";
 /// Archives up to this size are read whole and opened by their central directory; larger ones
 /// are read front to back through their local headers (`zipstream`), so memory stays bounded.
 const MAX_BUFFERED: u64 = 16 << 20;
-/// Largest nested archive read whole; a larger one inside a streamed archive is streamed too.
+/// Largest nested archive read whole inside an archive read whole (inside a streamed one, nested
+/// archives over `MAX_BUFFERED` are streamed too).
 const MAX_NESTED: u64 = 64 << 20;
 /// Bytes decompressed for nested archives of one top-level archive, all depths together.
 const NESTED_BUDGET: u64 = 512 << 20;
@@ -306,11 +307,17 @@ impl Scan {
         depth: usize,
     ) {
         let left = NESTED_BUDGET.saturating_sub(self.nested_bytes);
+        if left == 0 {
+            self.over_budget(display);
+            return;
+        }
         let file = file_name(&entry.name);
-        if entry.size.is_some_and(|n| n <= MAX_NESTED.min(left)) {
+        // Small enough to hold (as the outer archive is not): read whole.
+        let whole = MAX_BUFFERED.min(left);
+        if entry.size.is_some_and(|n| n <= whole) {
             let mut buf = Vec::new();
-            match content.take(MAX_NESTED.min(left) + 1).read_to_end(&mut buf) {
-                Ok(_) if buf.len() as u64 <= MAX_NESTED.min(left) => {
+            match content.take(whole + 1).read_to_end(&mut buf) {
+                Ok(_) if buf.len() as u64 <= whole => {
                     self.nested_bytes += buf.len() as u64;
                     self.archive(buf, display, file, depth);
                 }
@@ -324,12 +331,15 @@ impl Scan {
             }
             return;
         }
+        let before = self.problems.len();
         let mut counted = super::zipstream::Counted::new(content.take(left + 1));
         let mut stream = std::io::BufReader::with_capacity(64 << 10, &mut counted);
         self.archive_stream(&mut stream, display, file, depth);
         drop(stream);
         self.nested_bytes += counted.count();
         if counted.count() > left {
+            // Cut off by the budget: that is the problem, not the damage the cut left behind.
+            self.problems.truncate(before);
             self.over_budget(display);
         }
     }
