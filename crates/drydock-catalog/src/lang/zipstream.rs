@@ -262,9 +262,9 @@ mod tests {
     /// or in data descriptors after the data (`streamed` true, as a writer that cannot seek does).
     fn zip_of(entries: &[(&str, &[u8], bool)], streamed: bool) -> Vec<u8> {
         fn write_all<W: Write + std::io::Seek>(
-            mut w: zip::ZipWriter<W>,
+            w: &mut zip::ZipWriter<W>,
             entries: &[(&str, &[u8], bool)],
-        ) -> W {
+        ) {
             for (name, bytes, deflated) in entries {
                 let method = if *deflated {
                     zip::CompressionMethod::Deflated
@@ -275,29 +275,17 @@ mod tests {
                 w.start_file(*name, opts).unwrap();
                 w.write_all(bytes).unwrap();
             }
-            w.finish().unwrap()
         }
         if streamed {
             let mut out = Vec::new();
             let mut w = zip::ZipWriter::new_stream(&mut out);
-            for (name, bytes, deflated) in entries {
-                let method = if *deflated {
-                    zip::CompressionMethod::Deflated
-                } else {
-                    zip::CompressionMethod::Stored
-                };
-                let opts = zip::write::SimpleFileOptions::default().compression_method(method);
-                w.start_file(*name, opts).unwrap();
-                w.write_all(bytes).unwrap();
-            }
+            write_all(&mut w, entries);
             w.finish().unwrap();
             out
         } else {
-            write_all(
-                zip::ZipWriter::new(std::io::Cursor::new(Vec::new())),
-                entries,
-            )
-            .into_inner()
+            let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+            write_all(&mut w, entries);
+            w.finish().unwrap().into_inner()
         }
     }
 
