@@ -150,28 +150,8 @@ impl Scan {
                     continue;
                 }
             };
-            let left = NESTED_BUDGET.saturating_sub(self.nested_bytes);
-            let cap = MAX_NESTED.min(left);
-            let mut buf = Vec::new();
-            match (&mut entry).take(cap + 1).read_to_end(&mut buf) {
-                Ok(_) if buf.len() as u64 > cap => {
-                    self.nested_bytes += buf.len() as u64;
-                    self.problems.push((
-                        inner_display,
-                        "nested archive larger than the bytes allowed for it, not read".to_string(),
-                    ));
-                    continue;
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    self.problems
-                        .push((inner_display, format!("cannot decompress: {e}")));
-                    continue;
-                }
-            }
-            drop(entry);
-            self.nested_bytes += buf.len() as u64;
-            self.archive(buf, &inner_display, file_name(name), depth + 1);
+            let cap = MAX_NESTED.min(NESTED_BUDGET.saturating_sub(self.nested_bytes));
+            self.nested_whole(&mut entry, cap, &inner_display, file_name(name), depth + 1);
         }
     }
 
@@ -315,20 +295,7 @@ impl Scan {
         // Small enough to hold (as the outer archive is not): read whole.
         let whole = MAX_BUFFERED.min(left);
         if entry.size.is_some_and(|n| n <= whole) {
-            let mut buf = Vec::new();
-            match content.take(whole + 1).read_to_end(&mut buf) {
-                Ok(_) if buf.len() as u64 <= whole => {
-                    self.nested_bytes += buf.len() as u64;
-                    self.archive(buf, display, file, depth);
-                }
-                Ok(n) => {
-                    self.nested_bytes += n as u64;
-                    self.over_budget(display);
-                }
-                Err(e) => self
-                    .problems
-                    .push((display.to_string(), format!("cannot decompress: {e}"))),
-            }
+            self.nested_whole(content, whole, display, file, depth);
             return;
         }
         let before = self.problems.len();
@@ -341,6 +308,32 @@ impl Scan {
             // Cut off by the budget: that is the problem, not the damage the cut left behind.
             self.problems.truncate(before);
             self.over_budget(display);
+        }
+    }
+
+    /// A nested archive read whole, up to `cap` decompressed bytes (counted against
+    /// [`NESTED_BUDGET`]), then opened by its central directory.
+    fn nested_whole(
+        &mut self,
+        content: &mut dyn Read,
+        cap: u64,
+        display: &str,
+        file: &str,
+        depth: usize,
+    ) {
+        let mut buf = Vec::new();
+        match content.take(cap + 1).read_to_end(&mut buf) {
+            Ok(n) => {
+                self.nested_bytes += n as u64;
+                if n as u64 > cap {
+                    self.over_budget(display);
+                } else {
+                    self.archive(buf, display, file, depth);
+                }
+            }
+            Err(e) => self
+                .problems
+                .push((display.to_string(), format!("cannot decompress: {e}"))),
         }
     }
 
